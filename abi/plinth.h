@@ -1,0 +1,249 @@
+/*
+ * plinth.h — the host API: what programs in C, C++, Rust, Go or Python call.
+ *
+ * Conventions
+ *  - Opaque handles: plinth_runtime, plinth_model, plinth_session, plinth_tokenizer,
+ *    plinth_encoding, plinth_outputs. Each has a *_free that accepts NULL.
+ *  - Every fallible call returns plinth_status; on failure the outputs are left untouched and
+ *    plinth_last_error() (thread-local, valid until the thread's next failing call) says why.
+ *  - Option structs are versioned: struct_size first. Always fill one with its *_init function,
+ *    which sets struct_size and every default; the library reads only the fields that fit in
+ *    the struct_size it is given, so a program built with an older header keeps working.
+ *  - Strings are UTF-8, NUL-terminated unless a length is given. No exception crosses.
+ *  - Threading: a runtime and a loaded model may be shared across threads; the library
+ *    serialises calls that use the same model. A session is used by one thread at a time.
+ */
+#ifndef PLINTH_H
+#define PLINTH_H
+
+#include "plinth_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct plinth_runtime plinth_runtime;
+typedef struct plinth_model plinth_model;
+typedef struct plinth_session plinth_session;
+typedef struct plinth_tokenizer plinth_tokenizer;
+typedef struct plinth_encoding plinth_encoding;
+typedef struct plinth_outputs plinth_outputs;
+
+/* ---------------------------------------------------------------- basics ---------- */
+
+PLINTH_EXPORT uint32_t plinth_abi_version(void); /* == PLINTH_ABI_VERSION of the library */
+PLINTH_EXPORT const char *plinth_version_string(void);
+PLINTH_EXPORT const char *plinth_last_error(void);
+PLINTH_EXPORT const char *plinth_status_string(plinth_status status);
+PLINTH_EXPORT const char *plinth_dtype_name(int32_t dtype);
+PLINTH_EXPORT size_t plinth_dtype_size(int32_t dtype);
+
+/* ---------------------------------------------------------------- runtime --------- */
+
+typedef void (*plinth_log_fn)(void *user_data, int32_t level, const char *message);
+
+typedef struct plinth_runtime_options {
+  uint32_t struct_size;
+  const char *plugin_path; /* extra plugin directories, ':'-separated; NULL = none */
+  const char *config_file; /* plinth.toml; NULL = $PLINTH_CONFIG or none */
+  int32_t log_level;       /* plinth_log_level; -1 = from config (default: warnings) */
+  int32_t n_threads;       /* 0 = from config, else all cores */
+  plinth_log_fn log_fn;    /* NULL = stderr */
+  void *log_user_data;
+} plinth_runtime_options;
+
+PLINTH_EXPORT void plinth_runtime_options_init(plinth_runtime_options *opts);
+PLINTH_EXPORT plinth_status plinth_runtime_create(const plinth_runtime_options *opts,
+                                                  plinth_runtime **out);
+PLINTH_EXPORT void plinth_runtime_free(plinth_runtime *rt);
+
+typedef enum plinth_plugin_state {
+  PLINTH_PLUGIN_STATE_AVAILABLE = 0, /* manifest read, library not opened yet */
+  PLINTH_PLUGIN_STATE_LOADED = 1,
+  PLINTH_PLUGIN_STATE_REJECTED = 2
+} plinth_plugin_state;
+
+typedef struct plinth_plugin_info {
+  uint32_t struct_size;
+  const char *name;
+  const char *kind;    /* "architecture" or "backend" */
+  const char *path;    /* manifest or library path */
+  const char *serves;  /* model types or device kinds, comma-separated */
+  int32_t state;       /* plinth_plugin_state */
+  uint32_t abi_version;
+  const char *message; /* why it was rejected, or "" */
+} plinth_plugin_info;
+
+/* Opens every discovered plugin (to validate it) and lists them. Strings stay valid while the
+ * runtime lives. Info structs: set out->struct_size = sizeof *out before the call (the library
+ * fills at most that many bytes). */
+PLINTH_EXPORT plinth_status plinth_runtime_scan_plugins(plinth_runtime *rt);
+PLINTH_EXPORT int32_t plinth_runtime_plugin_count(const plinth_runtime *rt);
+PLINTH_EXPORT plinth_status plinth_runtime_plugin_at(const plinth_runtime *rt, int32_t index,
+                                                     plinth_plugin_info *out);
+/* Number of devices a backend reports (0 for a GPU backend on a machine without a GPU). */
+PLINTH_EXPORT plinth_status plinth_runtime_backend_devices(plinth_runtime *rt,
+                                                           const char *backend,
+                                                           int32_t *count);
+
+/* ---------------------------------------------------------------- models ---------- */
+
+typedef struct plinth_model_options {
+  uint32_t struct_size;
+  const char *backend; /* "cpu", "cuda", ...; NULL = runtime default */
+  const char *dtype;   /* weight dtype on the device: "f32", "f16", "bf16"; NULL = "f32" */
+  const char *head;    /* "causal_lm", "base", ...; NULL = from config.json architectures */
+  int32_t n_threads;   /* 0 = runtime's */
+} plinth_model_options;
+
+PLINTH_EXPORT void plinth_model_options_init(plinth_model_options *opts);
+/* dir: a Hugging Face model directory (config.json + safetensors + tokenizer files). */
+PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *dir,
+                                              const plinth_model_options *opts,
+                                              plinth_model **out);
+PLINTH_EXPORT void plinth_model_free(plinth_model *model);
+
+typedef struct plinth_model_info {
+  uint32_t struct_size;
+  const char *model_type;   /* config.json model_type */
+  const char *architecture; /* config.json architectures[0] or "" */
+  const char *head;
+  const char *plugin;  /* architecture plugin serving it */
+  const char *backend; /* backend plugin */
+  const char *device;  /* backend's description of the device */
+  const char *stored_dtype; /* dtype of the checkpoint's weights (most common) */
+  const char *dtype;        /* weight dtype on the device */
+  int64_t n_parameters;
+  int64_t vocab_size;
+  int32_t can_generate;
+} plinth_model_info;
+
+PLINTH_EXPORT plinth_status plinth_model_get_info(const plinth_model *model,
+                                                  plinth_model_info *out);
+/* The tokenizer shipped in the model directory (borrowed; lives as long as the model).
+ * NOT_FOUND if the directory has none. */
+PLINTH_EXPORT plinth_status plinth_model_tokenizer(plinth_model *model, plinth_tokenizer **out);
+
+/* ---------------------------------------------------------------- forward --------- */
+
+typedef struct plinth_forward_options {
+  uint32_t struct_size;
+  int32_t output_hidden_states; /* also return "hidden_states.<i>" */
+  const char *const *wanted;    /* NULL-terminated extra output names; NULL = none */
+} plinth_forward_options;
+
+PLINTH_EXPORT void plinth_forward_options_init(plinth_forward_options *opts);
+/* Inputs are named host tensors (int32 or int64): input_ids, attention_mask, ...
+ * Outputs are float32 (or integer) host tensors owned by *out. */
+PLINTH_EXPORT plinth_status plinth_model_forward(plinth_model *model,
+                                                 const plinth_host_tensor *inputs,
+                                                 int32_t n_inputs,
+                                                 const plinth_forward_options *opts,
+                                                 plinth_outputs **out);
+PLINTH_EXPORT int32_t plinth_outputs_count(const plinth_outputs *outputs);
+/* Fills *out with a view of output `index` (data owned by outputs). */
+PLINTH_EXPORT plinth_status plinth_outputs_at(const plinth_outputs *outputs, int32_t index,
+                                              plinth_host_tensor *out);
+PLINTH_EXPORT plinth_status plinth_outputs_find(const plinth_outputs *outputs,
+                                                const char *name, plinth_host_tensor *out);
+PLINTH_EXPORT void plinth_outputs_free(plinth_outputs *outputs);
+
+/* ---------------------------------------------------------------- sessions -------- */
+
+/* Incremental decoding with a KV cache, for batch rows of at most max_tokens in total. */
+PLINTH_EXPORT plinth_status plinth_session_create(plinth_model *model, int32_t batch,
+                                                  int32_t max_tokens, plinth_session **out);
+PLINTH_EXPORT void plinth_session_free(plinth_session *session);
+/* Feeds ids [batch, n_tokens]; attention_mask [batch, past + n_tokens] (NULL: all ones).
+ * logits_out [batch, vocab_size] receives the logits of each row's last position. */
+PLINTH_EXPORT plinth_status plinth_session_step(plinth_session *session,
+                                                const int32_t *input_ids, int32_t n_tokens,
+                                                const int32_t *attention_mask,
+                                                float *logits_out);
+PLINTH_EXPORT int32_t plinth_session_past(const plinth_session *session);
+
+/* ---------------------------------------------------------------- generation ------ */
+
+/* Called for each new token of each row. piece: the text the token adds (may be "" for a
+ * partial UTF-8 sequence). Return non-zero to stop generation. */
+typedef int32_t (*plinth_token_fn)(void *user_data, int32_t row, int32_t token,
+                                   const char *piece);
+
+typedef struct plinth_generate_options {
+  uint32_t struct_size;
+  int32_t max_new_tokens; /* default 64 */
+  float temperature;      /* 0 = greedy (default) */
+  int32_t top_k;          /* 0 = off */
+  float top_p;            /* 1 = off */
+  uint64_t seed;
+  int32_t stop_at_eos;   /* default 1: stop a row at the model's eos_token_id(s) */
+  int32_t add_special;   /* default 1: tokenizer adds BOS etc. for text prompts */
+  plinth_token_fn on_token;
+  void *user_data;
+} plinth_generate_options;
+
+PLINTH_EXPORT void plinth_generate_options_init(plinth_generate_options *opts);
+
+/* Generates from token ids. prompt_ids [batch, n_prompt] left-padded where attention_mask
+ * [batch, n_prompt] (NULL: all ones) is 0. out_ids [batch, n_prompt + max_new_tokens]
+ * receives prompt and new tokens (rows that stopped early are padded with the pad id, or eos);
+ * *out_len the filled width. step_logits (optional) [batch, max_new_tokens, vocab] receives
+ * the logits each new token was chosen from. */
+PLINTH_EXPORT plinth_status plinth_generate_ids(plinth_model *model, const int32_t *prompt_ids,
+                                                int32_t batch, int32_t n_prompt,
+                                                const int32_t *attention_mask,
+                                                const plinth_generate_options *opts,
+                                                int32_t *out_ids, int32_t *out_len,
+                                                float *step_logits);
+
+/* Generates from text with the model's tokenizer; the continuation (without the prompt) is
+ * written to buf as UTF-8. *needed receives its byte length (excluding NUL); returns
+ * BUFFER_TOO_SMALL (after generating and calling on_token) if cap <= *needed. */
+PLINTH_EXPORT plinth_status plinth_generate_text(plinth_model *model, const char *prompt,
+                                                 const plinth_generate_options *opts, char *buf,
+                                                 size_t cap, size_t *needed);
+
+/* ---------------------------------------------------------------- tokenizers ------ */
+
+PLINTH_EXPORT plinth_status plinth_tokenizer_load(plinth_runtime *rt, const char *dir,
+                                                  plinth_tokenizer **out);
+PLINTH_EXPORT void plinth_tokenizer_free(plinth_tokenizer *tok); /* no-op for borrowed ones */
+
+typedef struct plinth_encode_options {
+  uint32_t struct_size;
+  int32_t add_special_tokens; /* default 1 */
+  const char *pair;           /* second sequence or NULL */
+  int64_t pair_len;           /* -1 = NUL-terminated */
+  int32_t max_length;         /* 0 = no truncation */
+} plinth_encode_options;
+
+PLINTH_EXPORT void plinth_encode_options_init(plinth_encode_options *opts);
+/* text_len -1 = NUL-terminated. */
+PLINTH_EXPORT plinth_status plinth_tokenize(const plinth_tokenizer *tok, const char *text,
+                                            int64_t text_len, const plinth_encode_options *opts,
+                                            plinth_encoding **out);
+PLINTH_EXPORT int64_t plinth_encoding_length(const plinth_encoding *enc);
+PLINTH_EXPORT const int32_t *plinth_encoding_ids(const plinth_encoding *enc);
+PLINTH_EXPORT const int32_t *plinth_encoding_type_ids(const plinth_encoding *enc);
+/* Character offsets (Unicode code points into the input): [start0, end0, start1, ...]. */
+PLINTH_EXPORT const int64_t *plinth_encoding_offsets(const plinth_encoding *enc);
+PLINTH_EXPORT const char *plinth_encoding_token(const plinth_encoding *enc, int64_t index);
+PLINTH_EXPORT void plinth_encoding_free(plinth_encoding *enc);
+
+/* Writes the text of ids into buf (NUL-terminated); *needed = byte length without NUL.
+ * BUFFER_TOO_SMALL if cap <= *needed. */
+PLINTH_EXPORT plinth_status plinth_detokenize(const plinth_tokenizer *tok, const int32_t *ids,
+                                              int64_t n, int32_t skip_special, char *buf,
+                                              size_t cap, size_t *needed);
+PLINTH_EXPORT int64_t plinth_tokenizer_vocab_size(const plinth_tokenizer *tok);
+/* Id of the tokenizer's special token for a role: "bos", "eos", "unk", "pad", "cls", "sep",
+ * "mask"; -1 if it has none. */
+PLINTH_EXPORT int32_t plinth_tokenizer_special_id(const plinth_tokenizer *tok, const char *role);
+/* Id of a token string, or -1. */
+PLINTH_EXPORT int32_t plinth_tokenizer_token_to_id(const plinth_tokenizer *tok,
+                                                   const char *token);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PLINTH_H */

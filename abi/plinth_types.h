@@ -1,0 +1,80 @@
+/*
+ * plinth_types.h — fixed-width types, status codes and dtypes shared by the host API
+ * (plinth.h) and the plugin SDK (plinth_plugin.h). Plain C, no C++ types.
+ */
+#ifndef PLINTH_TYPES_H
+#define PLINTH_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define PLINTH_EXPORT __declspec(dllexport)
+#else
+#define PLINTH_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Version of the binary interface. Bumped only on an incompatible change; compatible
+ * additions (new functions, new fields appended to versioned structs, new table slots
+ * appended) keep it. See docs/ARCHITECTURE.md, "ABI rules". */
+#define PLINTH_ABI_VERSION 1u
+
+/* Every call that can fail returns one of these. PLINTH_OK is zero; the message of the
+ * last failure on the calling thread is plinth_last_error(). */
+typedef enum plinth_status {
+  PLINTH_OK = 0,
+  PLINTH_ERR_INVALID_ARGUMENT = 1, /* NULL handle, bad shape, bad option value */
+  PLINTH_ERR_NOT_FOUND = 2,        /* file, tensor, key, plugin not found */
+  PLINTH_ERR_IO = 3,               /* cannot read or map a file */
+  PLINTH_ERR_FORMAT = 4,           /* corrupt or unsupported file contents */
+  PLINTH_ERR_UNSUPPORTED = 5,      /* valid request the plugin/backend does not implement */
+  PLINTH_ERR_ABI_MISMATCH = 6,     /* plugin built against another ABI version */
+  PLINTH_ERR_OUT_OF_MEMORY = 7,
+  PLINTH_ERR_BACKEND = 8, /* device/backend failure */
+  PLINTH_ERR_BUFFER_TOO_SMALL = 9,
+  PLINTH_ERR_CANCELLED = 10, /* a callback asked to stop */
+  PLINTH_ERR_INTERNAL = 11
+} plinth_status;
+
+/* Element types. Values are part of the ABI. */
+typedef enum plinth_dtype {
+  PLINTH_DTYPE_F32 = 0,
+  PLINTH_DTYPE_F16 = 1,
+  PLINTH_DTYPE_BF16 = 2,
+  PLINTH_DTYPE_I32 = 3,
+  PLINTH_DTYPE_I64 = 4,
+  PLINTH_DTYPE_U8 = 5,
+  PLINTH_DTYPE_I8 = 6,
+  PLINTH_DTYPE_F64 = 7,
+  PLINTH_DTYPE_BOOL = 8,
+  PLINTH_DTYPE_I16 = 9,
+  PLINTH_DTYPE_COUNT_ = 10 /* not a dtype; number of values */
+} plinth_dtype;
+
+typedef enum plinth_log_level {
+  PLINTH_LOG_ERROR = 0,
+  PLINTH_LOG_WARN = 1,
+  PLINTH_LOG_INFO = 2,
+  PLINTH_LOG_DEBUG = 3
+} plinth_log_level;
+
+#define PLINTH_MAX_DIMS 4
+
+/* A tensor in host memory, described for the C edge. Row-major and contiguous:
+ * shape[ndim-1] is the innermost dimension. */
+typedef struct plinth_host_tensor {
+  const char *name;
+  int32_t dtype; /* plinth_dtype */
+  int32_t ndim;
+  int64_t shape[PLINTH_MAX_DIMS];
+  void *data;
+} plinth_host_tensor;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PLINTH_TYPES_H */

@@ -1,0 +1,292 @@
+// Dense products: linear (x @ w^T + b), batched matmul, and the mixture-of-experts gather.
+// f32 weights go straight to OpenBLAS. f16/bf16 weights are either dotted row by row after
+// conversion (few activation rows: the product is memory bound, so reading the half-size
+// weights once is what matters) or converted in tiles and handed to sgemm (many rows).
+#include "backend.hpp"
+#include "kernels.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace plinth::cpu::ops {
+namespace {
+
+// At or below this many activation rows, half-precision weights use the GEMV path.
+constexpr int64_t kGemvMaxRows = 8;
+// Size of one converted weight tile for the f16/bf16 sgemm path.
+constexpr int64_t kTileFloats = int64_t{1} << 22; // 16 MiB
+
+// y[m * ldy + n] = sum_k x[m * K + k] * w[n, k] for m < M, n < N.
+void gemm_xwt(plinth_backend_ctx *ctx, const float *x, int64_t M, int64_t K, const void *w,
+              int32_t wdtype, int64_t N, float *y, int64_t ldy) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    for (int64_t m = 0; m < M; ++m)
+      std::fill(y + m * ldy, y + m * ldy + N, 0.0f);
+    return;
+  }
+  const size_t ws = dtype_size(wdtype);
+  const Kernels &kern = kernels();
+  if (wdtype == PLINTH_DTYPE_F32 && M > 1 && M <= kGemvMaxRows) {
+    // Skinny products: OpenBLAS' sgemm is far from the memory bound here; reading each
+    // weight row once and dotting it with every activation row is.
+    const auto *wf = static_cast<const float *>(w);
+    pool_of(ctx).parallel_for(N, 16, [&](int64_t b, int64_t e, int) {
+      for (int64_t n = b; n < e; ++n)
+        for (int64_t m = 0; m < M; ++m)
+          y[m * ldy + n] = kern.dot(x + m * K, wf + n * K, K);
+    });
+    return;
+  }
+  if (wdtype == PLINTH_DTYPE_F32) {
+    set_blas_threads(ctx);
+    const auto *wf = static_cast<const float *>(w);
+    if (M == 1)
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(N), static_cast<int>(K), 1.0f, wf,
+                  static_cast<int>(K), x, 1, 0.0f, y, 1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(M), static_cast<int>(N),
+                  static_cast<int>(K), 1.0f, x, static_cast<int>(K), wf, static_cast<int>(K), 0.0f,
+                  y, static_cast<int>(ldy));
+    return;
+  }
+  const auto *wb = static_cast<const char *>(w);
+  if (M <= kGemvMaxRows) {
+    pool_of(ctx).parallel_for(N, 16, [&](int64_t b, int64_t e, int) {
+      std::vector<float> row(static_cast<size_t>(K));
+      for (int64_t n = b; n < e; ++n) {
+        weights_to_f32(wb + static_cast<size_t>(n * K) * ws, wdtype, row.data(), K);
+        for (int64_t m = 0; m < M; ++m)
+          y[m * ldy + n] = kern.dot(x + m * K, row.data(), K);
+      }
+    });
+    return;
+  }
+  const int64_t tile_rows = std::clamp<int64_t>(kTileFloats / K, 1, N);
+  std::vector<float> tile(static_cast<size_t>(tile_rows * K));
+  for (int64_t n0 = 0; n0 < N; n0 += tile_rows) {
+    const int64_t nb = std::min(tile_rows, N - n0);
+    pool_of(ctx).parallel_for(nb, 8, [&](int64_t b, int64_t e, int) {
+      weights_to_f32(wb + static_cast<size_t>((n0 + b) * K) * ws, wdtype, tile.data() + b * K,
+                     (e - b) * K);
+    });
+    set_blas_threads(ctx);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(M), static_cast<int>(nb),
+                static_cast<int>(K), 1.0f, x, static_cast<int>(K), tile.data(), static_cast<int>(K),
+                0.0f, y + n0, static_cast<int>(ldy));
+  }
+}
+
+void add_bias(plinth_backend_ctx *ctx, float *y, int64_t M, int64_t N, const float *bias) {
+  pool_of(ctx).parallel_for(M, std::max<int64_t>(1, 16384 / (N + 1)),
+                            [&](int64_t b, int64_t e, int) {
+                              for (int64_t m = b; m < e; ++m)
+                                for (int64_t n = 0; n < N; ++n)
+                                  y[m * N + n] += bias[n];
+                            });
+}
+
+void check_size_fits_int(int64_t v, const char *what) {
+  if (v > 0x7fffffff)
+    fail(std::string(what) + " = " + std::to_string(v) + " exceeds the BLAS int range");
+}
+
+// Small products repeated over many batches: OpenBLAS' per-call threading costs more than
+// the work, so the pool splits over batches and each product runs on one core.
+void small_matmul(const float *a, int64_t lda, bool ta, const float *b, int64_t ldb, bool tb,
+                  float *c, int64_t M, int64_t N, int64_t K, float alpha, float beta,
+                  std::vector<float> &acc, std::vector<float> &arow) {
+  const Kernels &kern = kernels();
+  acc.resize(static_cast<size_t>(N));
+  arow.resize(static_cast<size_t>(K));
+  for (int64_t m = 0; m < M; ++m) {
+    const float *ar = a + m * lda;
+    if (ta) { // op(a) row m is column m of a: gather it
+      for (int64_t k = 0; k < K; ++k)
+        arow[k] = a[k * lda + m];
+      ar = arow.data();
+    }
+    if (tb) { // b is [N, K]: rows of b are the columns of op(b)
+      for (int64_t n = 0; n < N; ++n)
+        acc[n] = kern.dot(ar, b + n * ldb, K);
+    } else {
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (int64_t k = 0; k < K; ++k)
+        kern.axpy(ar[k], b + k * ldb, acc.data(), N);
+    }
+    float *cr = c + m * N;
+    if (beta == 0.0f)
+      for (int64_t n = 0; n < N; ++n)
+        cr[n] = alpha * acc[n];
+    else
+      for (int64_t n = 0; n < N; ++n)
+        cr[n] = alpha * acc[n] + beta * cr[n];
+  }
+}
+
+} // namespace
+
+plinth_status linear(plinth_backend_ctx *ctx, const plinth_tensor *x, const plinth_tensor *w,
+                     const plinth_tensor *bias, plinth_tensor *y) {
+  return guarded("linear", ctx, [&] {
+    check_f32(x, "x");
+    check_float_any(w, "w");
+    check_f32(y, "y");
+    if (w->ndim != 2) fail(describe("w", w) + ": expected [out_features, in_features]");
+    const int64_t N = w->shape[0], K = w->shape[1];
+    if (x->ndim < 1 || last_dim(x) != K)
+      fail(describe("x", x) + " and " + describe("w", w) + ": in_features differ");
+    // Rows = product of the leading dims (well defined even when K == 0).
+    const int64_t M = shape_numel(x->ndim - 1, x->shape);
+    if (y->ndim < 1 || last_dim(y) != N || numel(y) != M * N)
+      fail(describe("y", y) + " does not fit " + describe("x", x) + " @ " + describe("w", w) +
+           "^T");
+    if (y->data == x->data && M * N > 0) fail("y may not alias x");
+    check_size_fits_int(std::max({M, N, K}), "matrix dim");
+    std::unique_ptr<F32Vector> b;
+    if (bias) b = std::make_unique<F32Vector>(bias, "bias", N, "out_features");
+    gemm_xwt(ctx, f32(x), M, K, w->data, w->dtype, N, f32(y), N);
+    if (b) add_bias(ctx, f32(y), M, N, b->data());
+  });
+}
+
+plinth_status matmul(plinth_backend_ctx *ctx, const plinth_matmul_args *args) {
+  return guarded("matmul", ctx, [&] {
+    if (!args) fail("args is NULL");
+    if (args->struct_size < offsetof(plinth_matmul_args, beta) + sizeof(float))
+      fail("args.struct_size " + std::to_string(args->struct_size) + " too small");
+    const plinth_tensor *a = args->a, *b = args->b;
+    plinth_tensor *c = args->c;
+    check_f32(a, "a");
+    check_f32(b, "b");
+    check_f32(c, "c");
+    if (a->ndim < 2 || b->ndim < 2 || c->ndim < 2)
+      fail(describe("a", a) + ", " + describe("b", b) + ", " + describe("c", c) +
+           ": each needs at least 2 dims");
+    const bool ta = args->trans_a != 0, tb = args->trans_b != 0;
+    const int64_t a0 = a->shape[a->ndim - 2], a1 = a->shape[a->ndim - 1];
+    const int64_t b0 = b->shape[b->ndim - 2], b1 = b->shape[b->ndim - 1];
+    const int64_t M = ta ? a1 : a0, K = ta ? a0 : a1;
+    const int64_t Kb = tb ? b1 : b0, N = tb ? b0 : b1;
+    const std::string all = describe("a", a) + (ta ? "^T" : "") + " @ " + describe("b", b) +
+                            (tb ? "^T" : "") + " -> " + describe("c", c);
+    if (K != Kb)
+      fail(all + ": inner dims differ (" + std::to_string(K) + " vs " + std::to_string(Kb) + ")");
+    if (c->shape[c->ndim - 2] != M || c->shape[c->ndim - 1] != N)
+      fail(all + ": c must end in [" + std::to_string(M) + ", " + std::to_string(N) + "]");
+    if (c->data == a->data || c->data == b->data) fail(all + ": c may not alias an input");
+    // Batch dims aligned at the right; c's are the full batch shape, a's and b's are 1 or
+    // equal. Strides of broadcast dims are 0.
+    const int32_t cb = c->ndim - 2;
+    if (a->ndim - 2 > cb || b->ndim - 2 > cb) fail(all + ": an input has more batch dims than c");
+    int64_t batch_shape[2] = {1, 1}, a_bs[2] = {0, 0}, b_bs[2] = {0, 0};
+    int64_t as = a0 * a1, bs = b0 * b1;
+    for (int32_t i = 0; i < cb; ++i) { // i counts batch dims from the right
+      const int64_t cdim = c->shape[cb - 1 - i];
+      const int32_t ai = a->ndim - 3 - i, bi = b->ndim - 3 - i;
+      const int64_t adim = ai >= 0 ? a->shape[ai] : 1, bdim = bi >= 0 ? b->shape[bi] : 1;
+      if ((adim != 1 && adim != cdim) || (bdim != 1 && bdim != cdim))
+        fail(all + ": batch dims do not broadcast");
+      batch_shape[1 - i] = cdim;
+      a_bs[1 - i] = adim == 1 ? 0 : as;
+      b_bs[1 - i] = bdim == 1 ? 0 : bs;
+      as *= adim;
+      bs *= bdim;
+    }
+    check_size_fits_int(std::max({M, N, K, a1, b1}), "matrix dim");
+    const int64_t batches = batch_shape[0] * batch_shape[1];
+    const float *ap = f32(a), *bp = f32(b);
+    float *cp = f32(c);
+    const float alpha = args->alpha, beta = args->beta;
+    if (M == 0 || N == 0) return;
+    auto batch_ptrs = [&](int64_t i, const float *&pa, const float *&pb, float *&pc) {
+      const int64_t i0 = i / batch_shape[1], i1 = i % batch_shape[1];
+      pa = ap + i0 * a_bs[0] + i1 * a_bs[1];
+      pb = bp + i0 * b_bs[0] + i1 * b_bs[1];
+      pc = cp + i * M * N;
+    };
+    const bool small = M * N * std::max<int64_t>(K, 1) <= 96 * 96 * 96;
+    if (K == 0 || (batches > 1 && small)) {
+      pool_of(ctx).parallel_for(batches, 1, [&](int64_t lo, int64_t hi, int) {
+        std::vector<float> acc, arow;
+        for (int64_t i = lo; i < hi; ++i) {
+          const float *pa, *pb;
+          float *pc;
+          batch_ptrs(i, pa, pb, pc);
+          small_matmul(pa, a1, ta, pb, b1, tb, pc, M, N, K, alpha, beta, acc, arow);
+        }
+      });
+      return;
+    }
+    set_blas_threads(ctx);
+    for (int64_t i = 0; i < batches; ++i) {
+      const float *pa, *pb;
+      float *pc;
+      batch_ptrs(i, pa, pb, pc);
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                  static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, pa,
+                  static_cast<int>(a1), pb, static_cast<int>(b1), beta, pc, static_cast<int>(N));
+    }
+  });
+}
+
+plinth_status linear_indexed(plinth_backend_ctx *ctx, const plinth_tensor *x,
+                             const plinth_tensor *w, const plinth_tensor *ids, plinth_tensor *y) {
+  return guarded("linear_indexed", ctx, [&] {
+    check_f32(x, "x");
+    check_float_any(w, "w");
+    check_i32(ids, "ids");
+    check_f32(y, "y");
+    if (w->ndim != 3) fail(describe("w", w) + ": expected [experts, out_features, in_features]");
+    const int64_t E = w->shape[0], N = w->shape[1], K = w->shape[2];
+    if (x->ndim < 1 || last_dim(x) != K || K == 0)
+      fail(describe("x", x) + " and " + describe("w", w) + ": in_features differ");
+    const int64_t M = numel(x) / K;
+    if (numel(ids) != M)
+      fail(describe("ids", ids) + " needs one expert per row of " + describe("x", x));
+    if (y->ndim < 1 || last_dim(y) != N || numel(y) != M * N)
+      fail(describe("y", y) + " does not fit " + describe("x", x) + " and " + describe("w", w));
+    if (y->data == x->data) fail("y may not alias x");
+    check_size_fits_int(std::max({M, N, K}), "matrix dim");
+    const int32_t *id = i32(ids);
+    // Group rows by expert (counting sort), then one dense product per expert.
+    std::vector<int64_t> count(static_cast<size_t>(E) + 1, 0);
+    for (int64_t m = 0; m < M; ++m) {
+      if (id[m] < 0 || id[m] >= E)
+        fail("ids[" + std::to_string(m) + "] = " + std::to_string(id[m]) + " outside [0, " +
+             std::to_string(E) + ")");
+      ++count[static_cast<size_t>(id[m]) + 1];
+    }
+    for (int64_t e = 0; e < E; ++e)
+      count[e + 1] += count[e];
+    std::vector<int64_t> order(static_cast<size_t>(M));
+    {
+      std::vector<int64_t> pos(count.begin(), count.end() - 1);
+      for (int64_t m = 0; m < M; ++m)
+        order[pos[id[m]]++] = m;
+    }
+    const float *xp = f32(x);
+    float *yp = f32(y);
+    const size_t expert_bytes = static_cast<size_t>(N * K) * dtype_size(w->dtype);
+    std::vector<float> xs, ys;
+    for (int64_t e = 0; e < E; ++e) {
+      const int64_t lo = count[e], cnt = count[e + 1] - lo;
+      if (cnt == 0) continue;
+      xs.resize(static_cast<size_t>(cnt * K));
+      ys.resize(static_cast<size_t>(cnt * N));
+      for (int64_t r = 0; r < cnt; ++r)
+        std::memcpy(xs.data() + r * K, xp + order[lo + r] * K, static_cast<size_t>(K) * 4);
+      gemm_xwt(ctx, xs.data(), cnt, K, static_cast<const char *>(w->data) + e * expert_bytes,
+               w->dtype, N, ys.data(), N);
+      for (int64_t r = 0; r < cnt; ++r)
+        std::memcpy(yp + order[lo + r] * N, ys.data() + r * N, static_cast<size_t>(N) * 4);
+    }
+  });
+}
+
+} // namespace plinth::cpu::ops

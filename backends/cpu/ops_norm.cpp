@@ -1,0 +1,241 @@
+// Row-wise ops over the last dimension: normalisations, softmax, reductions, argmax, top-k.
+// Sums are accumulated in double: the result is the correctly rounded float that torch's
+// cascade summation approximates, independent of thread count.
+#include "backend.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <vector>
+
+namespace plinth::cpu::ops {
+namespace {
+
+struct Rows {
+  int64_t count, width;
+};
+
+Rows rows_of(const plinth_tensor *t) {
+  // Product of the leading dims: stays right when the last dim is 0.
+  return {t->ndim ? shape_numel(t->ndim - 1, t->shape) : 1, last_dim(t)};
+}
+
+int64_t grain_for(int64_t width) { return std::max<int64_t>(1, 16384 / (width + 1)); }
+
+// out holds one value (or k values) per row of x: x's shape with the last dim 1/dropped/k.
+void check_per_row(const plinth_tensor *x, const plinth_tensor *out, const char *name,
+                   int64_t per_row) {
+  const Rows r = rows_of(x);
+  bool ok = numel(out) == r.count * per_row;
+  if (ok && per_row != 1) ok = last_dim(out) == per_row;
+  if (!ok)
+    fail(describe(name, out) + " does not hold " + std::to_string(per_row) +
+         " value(s) per row of " + describe("x", x));
+}
+
+// NaN ranks above everything, as in torch.argmax / torch.topk.
+inline bool ranks_above(float a, float b) {
+  if (std::isnan(a)) return !std::isnan(b);
+  return a > b;
+}
+
+} // namespace
+
+plinth_status layer_norm(plinth_backend_ctx *ctx, const plinth_tensor *x,
+                         const plinth_tensor *weight, const plinth_tensor *bias, float eps,
+                         plinth_tensor *out) {
+  return guarded("layer_norm", ctx, [&] {
+    check_f32(x, "x");
+    check_f32(out, "out");
+    check_same_shape(x, "x", out, "out");
+    const Rows r = rows_of(x);
+    std::unique_ptr<F32Vector> w, b;
+    if (weight) w = std::make_unique<F32Vector>(weight, "weight", r.width, "last dim of x");
+    if (bias) b = std::make_unique<F32Vector>(bias, "bias", r.width, "last dim of x");
+    const float *xp = f32(x), *wp = w ? w->data() : nullptr, *bp = b ? b->data() : nullptr;
+    float *yp = f32(out);
+    pool_of(ctx).parallel_for(r.count, grain_for(r.width), [&](int64_t lo, int64_t hi, int) {
+      for (int64_t i = lo; i < hi; ++i) {
+        const float *xr = xp + i * r.width;
+        float *yr = yp + i * r.width;
+        double sum = 0.0;
+        for (int64_t j = 0; j < r.width; ++j)
+          sum += xr[j];
+        const double mean = sum / static_cast<double>(r.width);
+        double sq = 0.0;
+        for (int64_t j = 0; j < r.width; ++j) {
+          const double d = xr[j] - mean;
+          sq += d * d;
+        }
+        const float var = static_cast<float>(sq / static_cast<double>(r.width)); // biased
+        const float rstd = 1.0f / std::sqrt(var + eps);
+        const float m = static_cast<float>(mean);
+        for (int64_t j = 0; j < r.width; ++j) {
+          float v = (xr[j] - m) * rstd;
+          if (wp) v *= wp[j];
+          if (bp) v += bp[j];
+          yr[j] = v;
+        }
+      }
+    });
+  });
+}
+
+plinth_status rms_norm(plinth_backend_ctx *ctx, const plinth_tensor *x, const plinth_tensor *weight,
+                       float eps, plinth_tensor *out) {
+  return guarded("rms_norm", ctx, [&] {
+    check_f32(x, "x");
+    check_f32(out, "out");
+    check_same_shape(x, "x", out, "out");
+    const Rows r = rows_of(x);
+    std::unique_ptr<F32Vector> w;
+    if (weight) w = std::make_unique<F32Vector>(weight, "weight", r.width, "last dim of x");
+    const float *xp = f32(x), *wp = w ? w->data() : nullptr;
+    float *yp = f32(out);
+    pool_of(ctx).parallel_for(r.count, grain_for(r.width), [&](int64_t lo, int64_t hi, int) {
+      for (int64_t i = lo; i < hi; ++i) {
+        const float *xr = xp + i * r.width;
+        float *yr = yp + i * r.width;
+        double sq = 0.0;
+        for (int64_t j = 0; j < r.width; ++j)
+          sq += static_cast<double>(xr[j]) * xr[j];
+        // transformers: x * rsqrt(mean(x^2) + eps) * w, all in float32.
+        const float ms = static_cast<float>(sq / static_cast<double>(r.width));
+        const float scale = 1.0f / std::sqrt(ms + eps);
+        for (int64_t j = 0; j < r.width; ++j)
+          yr[j] = wp ? wp[j] * (xr[j] * scale) : xr[j] * scale;
+      }
+    });
+  });
+}
+
+plinth_status softmax(plinth_backend_ctx *ctx, const plinth_tensor *x, plinth_tensor *out) {
+  return guarded("softmax", ctx, [&] {
+    check_f32(x, "x");
+    check_f32(out, "out");
+    check_same_shape(x, "x", out, "out");
+    const Rows r = rows_of(x);
+    const float *xp = f32(x);
+    float *yp = f32(out);
+    pool_of(ctx).parallel_for(r.count, grain_for(r.width), [&](int64_t lo, int64_t hi, int) {
+      for (int64_t i = lo; i < hi; ++i) {
+        const float *xr = xp + i * r.width;
+        float *yr = yp + i * r.width;
+        float mx = -std::numeric_limits<float>::infinity();
+        for (int64_t j = 0; j < r.width; ++j)
+          mx = std::max(mx, xr[j]);
+        double sum = 0.0;
+        for (int64_t j = 0; j < r.width; ++j) {
+          yr[j] = std::exp(xr[j] - mx);
+          sum += yr[j];
+        }
+        const float s = static_cast<float>(sum);
+        for (int64_t j = 0; j < r.width; ++j)
+          yr[j] /= s;
+      }
+    });
+  });
+}
+
+plinth_status reduce(plinth_backend_ctx *ctx, int32_t op, const plinth_tensor *x,
+                     plinth_tensor *out) {
+  return guarded("reduce", ctx, [&] {
+    check_f32(x, "x");
+    check_f32(out, "out");
+    check_per_row(x, out, "out", 1);
+    if (op < PLINTH_REDUCE_SUM || op > PLINTH_REDUCE_MIN)
+      fail("unknown reduce op " + std::to_string(op));
+    const Rows r = rows_of(x);
+    const float *xp = f32(x);
+    float *yp = f32(out);
+    pool_of(ctx).parallel_for(r.count, grain_for(r.width), [&](int64_t lo, int64_t hi, int) {
+      for (int64_t i = lo; i < hi; ++i) {
+        const float *xr = xp + i * r.width;
+        if (op == PLINTH_REDUCE_SUM || op == PLINTH_REDUCE_MEAN) {
+          double s = 0.0;
+          for (int64_t j = 0; j < r.width; ++j)
+            s += xr[j];
+          if (op == PLINTH_REDUCE_MEAN) s /= static_cast<double>(r.width);
+          yp[i] = static_cast<float>(s);
+        } else {
+          const bool want_max = op == PLINTH_REDUCE_MAX;
+          float v = want_max ? -std::numeric_limits<float>::infinity()
+                             : std::numeric_limits<float>::infinity();
+          for (int64_t j = 0; j < r.width; ++j) {
+            const float e = xr[j];
+            if (std::isnan(e)) {
+              v = e; // nan propagates, as in torch
+              break;
+            }
+            v = want_max ? std::max(v, e) : std::min(v, e);
+          }
+          yp[i] = v;
+        }
+      }
+    });
+  });
+}
+
+plinth_status argmax(plinth_backend_ctx *ctx, const plinth_tensor *x, plinth_tensor *out_i32) {
+  return guarded("argmax", ctx, [&] {
+    check_f32(x, "x");
+    check_i32(out_i32, "out");
+    check_per_row(x, out_i32, "out", 1);
+    const Rows r = rows_of(x);
+    if (r.width == 0 && r.count > 0) fail(describe("x", x) + ": empty rows have no argmax");
+    const float *xp = f32(x);
+    auto *yp = static_cast<int32_t *>(out_i32->data);
+    pool_of(ctx).parallel_for(r.count, grain_for(r.width), [&](int64_t lo, int64_t hi, int) {
+      for (int64_t i = lo; i < hi; ++i) {
+        const float *xr = xp + i * r.width;
+        int64_t best = 0;
+        for (int64_t j = 1; j < r.width; ++j)
+          if (ranks_above(xr[j], xr[best])) best = j; // strict: ties keep the first index
+        yp[i] = static_cast<int32_t>(best);
+      }
+    });
+  });
+}
+
+plinth_status topk(plinth_backend_ctx *ctx, const plinth_tensor *x, int32_t k,
+                   plinth_tensor *values, plinth_tensor *indices_i32) {
+  return guarded("topk", ctx, [&] {
+    check_f32(x, "x");
+    const Rows r = rows_of(x);
+    if (k < 0 || k > r.width)
+      fail("k = " + std::to_string(k) + " outside [0, " + std::to_string(r.width) + "] for " +
+           describe("x", x));
+    if (!values && !indices_i32) fail("values and indices are both NULL");
+    if (values) {
+      check_f32(values, "values");
+      check_per_row(x, values, "values", k);
+    }
+    if (indices_i32) {
+      check_i32(indices_i32, "indices");
+      check_per_row(x, indices_i32, "indices", k);
+    }
+    const float *xp = f32(x);
+    float *vp = values ? f32(values) : nullptr;
+    auto *ip = indices_i32 ? static_cast<int32_t *>(indices_i32->data) : nullptr;
+    pool_of(ctx).parallel_for(r.count, grain_for(r.width), [&](int64_t lo, int64_t hi, int) {
+      std::vector<int32_t> idx(static_cast<size_t>(r.width));
+      for (int64_t i = lo; i < hi; ++i) {
+        const float *xr = xp + i * r.width;
+        std::iota(idx.begin(), idx.end(), 0);
+        std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [xr](int32_t a, int32_t b) {
+          if (ranks_above(xr[a], xr[b])) return true;
+          if (ranks_above(xr[b], xr[a])) return false;
+          return a < b; // ties: lower index first
+        });
+        for (int32_t j = 0; j < k; ++j) {
+          if (vp) vp[i * k + j] = xr[idx[j]];
+          if (ip) ip[i * k + j] = idx[j];
+        }
+      }
+    });
+  });
+}
+
+} // namespace plinth::cpu::ops

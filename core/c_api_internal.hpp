@@ -1,0 +1,83 @@
+// Shared by the c_api_*.cpp files: the handle structs behind the C API's opaque types and
+// the guard that turns every C++ exception into a status + last-error message.
+#pragma once
+
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "model.hpp"
+#include "plinth.h"
+#include "runtime.hpp"
+#include "session.hpp"
+
+struct plinth_runtime {
+  std::shared_ptr<plinth::Runtime> rt;
+};
+
+struct plinth_model {
+  std::unique_ptr<plinth::Model> model;
+  plinth_tokenizer *tokenizer = nullptr; // borrowed handle, created on demand
+  std::string stored_dtype, dtype;
+  ~plinth_model();
+};
+
+struct plinth_tokenizer {
+  std::unique_ptr<plinth::tok::Tokenizer> owned;
+  const plinth::tok::Tokenizer *tok = nullptr;
+  bool borrowed = false;
+};
+
+struct plinth_encoding {
+  plinth::tok::Encoding enc;
+  std::vector<int64_t> flat_offsets;
+};
+
+struct plinth_outputs {
+  std::vector<plinth::HostOutput> outputs;
+};
+
+struct plinth_session {
+  std::unique_ptr<plinth::Session> session;
+};
+
+namespace plinth {
+
+// Runs f; maps exceptions to a status and records the message for plinth_last_error().
+template <class F> plinth_status guarded(F &&f) noexcept {
+  try {
+    f();
+    return PLINTH_OK;
+  } catch (const Error &e) {
+    set_last_error(e.what());
+    return e.status();
+  } catch (const std::bad_alloc &) {
+    set_last_error("out of memory");
+    return PLINTH_ERR_OUT_OF_MEMORY;
+  } catch (const std::exception &e) {
+    set_last_error(std::string("internal error: ") + e.what());
+    return PLINTH_ERR_INTERNAL;
+  } catch (...) {
+    set_last_error("internal error: unknown exception");
+    return PLINTH_ERR_INTERNAL;
+  }
+}
+
+inline void require(bool ok, const char *message) {
+  if (!ok) throw Error(PLINTH_ERR_INVALID_ARGUMENT, message);
+}
+
+// Reads a field of a versioned options struct only if the caller's struct is large enough
+// to contain it (older headers pass smaller structs).
+template <class S, class T> T field_or(const S *s, T S::*member, T fallback) {
+  if (!s) return fallback;
+  const size_t end = reinterpret_cast<size_t>(&(static_cast<const S *>(nullptr)->*member)) + sizeof(T);
+  return s->struct_size >= end ? s->*member : fallback;
+}
+
+// Writes a string into a caller buffer with the API's BUFFER_TOO_SMALL convention.
+void copy_out(const std::string &s, char *buf, size_t cap, size_t *needed);
+
+} // namespace plinth

@@ -1,0 +1,27 @@
+// Errors inside the core are C++ exceptions of one type, carrying the C status code.
+// They are caught at the C edge (core/c_api_*.cpp) and turned into a status plus the
+// thread-local last-error message; nothing throws across the ABI.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "plinth_types.h"
+
+namespace plinth {
+
+class Error : public std::runtime_error {
+public:
+  Error(plinth_status status, const std::string &message)
+      : std::runtime_error(message), status_(status) {}
+  plinth_status status() const noexcept { return status_; }
+
+private:
+  plinth_status status_;
+};
+
+// Thread-local last error (what plinth_last_error() returns).
+void set_last_error(const std::string &message);
+const char *last_error() noexcept;
+
+} // namespace plinth

@@ -1,0 +1,232 @@
+#include "host_api.hpp"
+
+#include <cstring>
+#include <vector>
+
+#include "backend_instance.hpp"
+#include "dtype.hpp"
+#include "error.hpp"
+#include "logging.hpp"
+
+namespace plinth {
+
+namespace {
+
+plinth_status host_set_error(plinth_status status, const char *message) {
+  set_last_error(message ? message : "");
+  return status;
+}
+
+void host_log(int32_t level, const char *message) { log_message(level, message ? message : ""); }
+
+const JsonConfig &cfg(const plinth_model_host *m) { return m->checkpoint->config(); }
+
+int32_t host_config_type(const plinth_model_host *m, const char *key) {
+  if (!m || !key) return PLINTH_CONFIG_MISSING;
+  return cfg(m).type(key);
+}
+
+plinth_status missing(const char *key, const char *what) {
+  set_last_error(std::string("config key '") + key + "' " + what);
+  return PLINTH_ERR_NOT_FOUND;
+}
+
+plinth_status host_config_i64(const plinth_model_host *m, const char *key, int64_t *out) {
+  if (!m || !key || !out) return PLINTH_ERR_INVALID_ARGUMENT;
+  const auto *v = cfg(m).find(key);
+  if (!v || v->is_null()) return missing(key, "is not set");
+  if (v->is_boolean()) return *out = v->get<bool>(), PLINTH_OK;
+  if (v->is_number_integer()) return *out = v->get<int64_t>(), PLINTH_OK;
+  if (v->is_number_float()) {
+    const double d = v->get<double>();
+    if (d == static_cast<double>(static_cast<int64_t>(d))) return *out = static_cast<int64_t>(d), PLINTH_OK;
+  }
+  set_last_error(std::string("config key '") + key + "' is not an integer");
+  return PLINTH_ERR_INVALID_ARGUMENT;
+}
+
+plinth_status host_config_f64(const plinth_model_host *m, const char *key, double *out) {
+  if (!m || !key || !out) return PLINTH_ERR_INVALID_ARGUMENT;
+  const auto *v = cfg(m).find(key);
+  if (!v || v->is_null()) return missing(key, "is not set");
+  if (v->is_number()) return *out = v->get<double>(), PLINTH_OK;
+  set_last_error(std::string("config key '") + key + "' is not a number");
+  return PLINTH_ERR_INVALID_ARGUMENT;
+}
+
+plinth_status host_config_bool(const plinth_model_host *m, const char *key, int32_t *out) {
+  if (!m || !key || !out) return PLINTH_ERR_INVALID_ARGUMENT;
+  const auto *v = cfg(m).find(key);
+  if (!v || v->is_null()) return missing(key, "is not set");
+  if (v->is_boolean()) return *out = v->get<bool>() ? 1 : 0, PLINTH_OK;
+  if (v->is_number_integer()) return *out = v->get<int64_t>() != 0, PLINTH_OK;
+  set_last_error(std::string("config key '") + key + "' is not a boolean");
+  return PLINTH_ERR_INVALID_ARGUMENT;
+}
+
+plinth_status host_config_str(const plinth_model_host *m, const char *key, char *buf,
+                              size_t cap, size_t *len) {
+  if (!m || !key) return PLINTH_ERR_INVALID_ARGUMENT;
+  const auto *v = cfg(m).find(key);
+  if (!v || v->is_null()) return missing(key, "is not set");
+  if (!v->is_string()) {
+    set_last_error(std::string("config key '") + key + "' is not a string");
+    return PLINTH_ERR_INVALID_ARGUMENT;
+  }
+  const auto &s = v->get_ref<const std::string &>();
+  if (len) *len = s.size();
+  if (!buf || cap <= s.size()) {
+    set_last_error(std::string("buffer too small for config key '") + key + "'");
+    return PLINTH_ERR_BUFFER_TOO_SMALL;
+  }
+  std::memcpy(buf, s.c_str(), s.size() + 1);
+  return PLINTH_OK;
+}
+
+plinth_status host_config_len(const plinth_model_host *m, const char *key, int64_t *out) {
+  if (!m || !key || !out) return PLINTH_ERR_INVALID_ARGUMENT;
+  const auto *v = cfg(m).find(key);
+  if (!v || v->is_null()) return missing(key, "is not set");
+  if (!v->is_array() && !v->is_object()) {
+    set_last_error(std::string("config key '") + key + "' is neither an array nor an object");
+    return PLINTH_ERR_INVALID_ARGUMENT;
+  }
+  *out = static_cast<int64_t>(v->size());
+  return PLINTH_OK;
+}
+
+plinth_status host_config_key_at(const plinth_model_host *m, const char *key, int64_t index,
+                                 char *buf, size_t cap) {
+  if (!m || !key || !buf) return PLINTH_ERR_INVALID_ARGUMENT;
+  const auto *v = cfg(m).find(key);
+  if (!v || !v->is_object()) return missing(key, "is not an object");
+  if (index < 0 || static_cast<size_t>(index) >= v->size()) {
+    set_last_error("config member index out of range");
+    return PLINTH_ERR_INVALID_ARGUMENT;
+  }
+  auto it = v->begin();
+  std::advance(it, index);
+  const std::string &k = it.key();
+  if (cap <= k.size()) {
+    set_last_error("buffer too small for config member name");
+    return PLINTH_ERR_BUFFER_TOO_SMALL;
+  }
+  std::memcpy(buf, k.c_str(), k.size() + 1);
+  return PLINTH_OK;
+}
+
+void fill_info(const TensorRecord &r, plinth_host_tensor *info) {
+  info->name = r.name.c_str();
+  info->dtype = r.dtype;
+  info->ndim = static_cast<int32_t>(r.shape.size());
+  for (int i = 0; i < PLINTH_MAX_DIMS; ++i)
+    info->shape[i] = i < info->ndim ? r.shape[static_cast<size_t>(i)] : 1;
+  info->data = const_cast<uint8_t *>(r.data);
+}
+
+plinth_status host_weight_info(const plinth_model_host *m, const char *name,
+                               plinth_host_tensor *info) {
+  if (!m || !name || !info) return PLINTH_ERR_INVALID_ARGUMENT;
+  const TensorRecord *r = m->checkpoint->find(name);
+  if (!r) return PLINTH_ERR_NOT_FOUND;
+  fill_info(*r, info);
+  return PLINTH_OK;
+}
+
+bool is_float(int32_t dt) {
+  return dt == PLINTH_DTYPE_F32 || dt == PLINTH_DTYPE_F16 || dt == PLINTH_DTYPE_BF16 ||
+         dt == PLINTH_DTYPE_F64;
+}
+
+plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t dtype,
+                               plinth_tensor **out) {
+  if (!m || !name || !out) return PLINTH_ERR_INVALID_ARGUMENT;
+  try {
+    const TensorRecord *r = m->checkpoint->find(name);
+    if (!r) {
+      set_last_error("weight '" + std::string(name) + "' not found in " +
+                     m->checkpoint->dir().string());
+      return PLINTH_ERR_NOT_FOUND;
+    }
+    if (r->shape.size() > PLINTH_MAX_DIMS) {
+      set_last_error("weight '" + std::string(name) + "' has more than 4 dimensions");
+      return PLINTH_ERR_UNSUPPORTED;
+    }
+    int32_t want = dtype;
+    if (want < 0) {
+      // Policy: vectors (norms, biases) in the compute dtype; matrices in the load dtype.
+      if (!is_float(r->dtype)) want = r->dtype == PLINTH_DTYPE_I64 ? PLINTH_DTYPE_I32 : r->dtype;
+      else want = r->shape.size() >= 2 ? m->load_dtype : PLINTH_DTYPE_F32;
+    }
+    auto key = std::make_pair(std::string(name), want);
+    if (auto it = m->loaded.find(key); it != m->loaded.end()) {
+      *out = it->second;
+      return PLINTH_OK;
+    }
+    const BackendInstance &be = *m->backend;
+    const int32_t ndim = static_cast<int32_t>(r->shape.size());
+    int64_t shape[PLINTH_MAX_DIMS] = {1, 1, 1, 1};
+    for (int32_t i = 0; i < ndim; ++i) shape[i] = r->shape[static_cast<size_t>(i)];
+    plinth_tensor *t = nullptr;
+    const bool aligned = reinterpret_cast<uintptr_t>(r->data) % dtype_size(r->dtype) == 0;
+    if (want == r->dtype && aligned) {
+      // Stored format is the device format: hand the mapped bytes over (borrowed, no copy
+      // on a host-memory backend).
+      be.check(be.ops->tensor_from_host(be.ctx, want, ndim, shape, r->data, 1, &t),
+               "uploading weight");
+    } else {
+      std::vector<uint8_t> buf(static_cast<size_t>(r->numel()) * dtype_size(want));
+      if (aligned || want != r->dtype) {
+        std::vector<uint8_t> src;
+        const void *sp = r->data;
+        if (!aligned) {
+          src.assign(r->data, r->data + r->nbytes);
+          sp = src.data();
+        }
+        convert_elements(sp, r->dtype, buf.data(), want, static_cast<size_t>(r->numel()));
+      } else {
+        std::memcpy(buf.data(), r->data, r->nbytes);
+      }
+      be.check(be.ops->tensor_from_host(be.ctx, want, ndim, shape, buf.data(), 0, &t),
+               "uploading weight");
+    }
+    m->loaded.emplace(key, t);
+    *out = t;
+    return PLINTH_OK;
+  } catch (const Error &e) {
+    set_last_error(e.what());
+    return e.status();
+  } catch (const std::exception &e) {
+    set_last_error(std::string("loading weight '") + name + "': " + e.what());
+    return PLINTH_ERR_INTERNAL;
+  }
+}
+
+int64_t host_weight_count(const plinth_model_host *m) {
+  return m ? static_cast<int64_t>(m->checkpoint->tensors().size()) : 0;
+}
+
+const char *host_weight_name_at(const plinth_model_host *m, int64_t index) {
+  if (!m || index < 0 || static_cast<size_t>(index) >= m->checkpoint->tensors().size())
+    return nullptr;
+  return m->checkpoint->tensors()[static_cast<size_t>(index)]->name.c_str();
+}
+
+const plinth_host_api kTable = {
+    sizeof(plinth_host_api), PLINTH_ABI_VERSION, host_set_error,   host_log,
+    host_config_type,        host_config_i64,    host_config_f64,  host_config_bool,
+    host_config_str,         host_config_len,    host_config_key_at, host_weight_info,
+    host_weight_load,        host_weight_count,  host_weight_name_at,
+};
+
+} // namespace
+
+const plinth_host_api *host_api_table() { return &kTable; }
+
+} // namespace plinth
+
+void plinth_model_host::free_weights() {
+  if (backend)
+    for (auto &[k, t] : loaded) backend->ops->tensor_free(backend->ctx, t);
+  loaded.clear();
+}

@@ -1,0 +1,42 @@
+#include "plugin_manifest.hpp"
+
+#include <toml++/toml.h>
+
+#include "error.hpp"
+
+namespace plinth {
+
+PluginManifest read_plugin_manifest(const std::filesystem::path &path) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path.string());
+  } catch (const toml::parse_error &e) {
+    throw Error(PLINTH_ERR_FORMAT, path.string() + ": invalid TOML: " + std::string(e.description()));
+  }
+  PluginManifest m;
+  m.path = path;
+  auto need_str = [&](const char *key) {
+    auto v = t[key].value<std::string>();
+    if (!v || v->empty()) throw Error(PLINTH_ERR_FORMAT, path.string() + ": missing \"" + key + "\"");
+    return *v;
+  };
+  m.name = need_str("name");
+  m.kind = need_str("kind");
+  if (m.kind != "architecture" && m.kind != "backend")
+    throw Error(PLINTH_ERR_FORMAT, path.string() + ": kind must be \"architecture\" or \"backend\", not \"" + m.kind + "\"");
+  auto abi = t["abi_version"].value<int64_t>();
+  if (!abi || *abi < 0) throw Error(PLINTH_ERR_FORMAT, path.string() + ": missing \"abi_version\"");
+  m.abi_version = static_cast<uint32_t>(*abi);
+  std::filesystem::path lib = need_str("library");
+  m.library = lib.is_absolute() ? lib : path.parent_path() / lib;
+  const char *list_key = m.kind == "architecture" ? "model_types" : "device_kinds";
+  if (auto *arr = t[list_key].as_array()) {
+    for (auto &e : *arr)
+      if (auto s = e.value<std::string>()) m.serves.push_back(*s);
+  }
+  if (m.serves.empty())
+    throw Error(PLINTH_ERR_FORMAT, path.string() + ": \"" + list_key + "\" must list at least one value");
+  return m;
+}
+
+} // namespace plinth

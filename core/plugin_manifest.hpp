@@ -1,0 +1,27 @@
+// A plugin's TOML manifest, read before its library is opened, so discovery never runs
+// foreign code and a plugin built for another ABI is refused without being loaded.
+//
+//   name = "mistral"            kind = "architecture" | "backend"
+//   abi_version = 1             library = "libplinth_mistral.so"
+//   model_types = ["mistral"]   (architecture)   device_kinds = ["cpu"]   (backend)
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace plinth {
+
+struct PluginManifest {
+  std::filesystem::path path;
+  std::string name;
+  std::string kind;
+  uint32_t abi_version = 0;
+  std::filesystem::path library; // absolute
+  std::vector<std::string> serves;
+};
+
+PluginManifest read_plugin_manifest(const std::filesystem::path &path); // throws plinth::Error
+
+} // namespace plinth

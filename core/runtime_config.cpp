@@ -1,0 +1,46 @@
+#include "runtime_config.hpp"
+
+#include <toml++/toml.h>
+
+#include "error.hpp"
+#include "logging.hpp"
+
+namespace plinth {
+
+RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
+  if (!std::filesystem::exists(path))
+    throw Error(PLINTH_ERR_NOT_FOUND, "config file not found: " + path.string());
+  toml::table t;
+  try {
+    t = toml::parse_file(path.string());
+  } catch (const toml::parse_error &e) {
+    throw Error(PLINTH_ERR_FORMAT, path.string() + ": invalid TOML: " + std::string(e.description()));
+  }
+  RuntimeConfig c;
+  for (auto &&[k, v] : t) {
+    const std::string key(k.str());
+    if (key != "plugin_paths" && key != "default_backend" && key != "threads" && key != "log_level")
+      throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown setting '" + key +
+                                         "' (known: plugin_paths, default_backend, threads, log_level)");
+  }
+  if (auto *arr = t["plugin_paths"].as_array()) {
+    for (auto &e : *arr) {
+      auto s = e.value<std::string>();
+      if (!s) throw Error(PLINTH_ERR_FORMAT, path.string() + ": plugin_paths must be strings");
+      std::filesystem::path p(*s);
+      c.plugin_paths.push_back(p.is_absolute() ? p : path.parent_path() / p);
+    }
+  }
+  if (auto s = t["default_backend"].value<std::string>()) c.default_backend = *s;
+  if (auto n = t["threads"].value<int64_t>()) {
+    if (*n < 0 || *n > 1024) throw Error(PLINTH_ERR_FORMAT, path.string() + ": threads out of range");
+    c.threads = static_cast<int32_t>(*n);
+  }
+  if (auto s = t["log_level"].value<std::string>()) {
+    c.log_level = log_level_from_name(*s);
+    if (!c.log_level) throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown log_level '" + *s + "'");
+  }
+  return c;
+}
+
+} // namespace plinth

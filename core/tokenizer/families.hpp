@@ -1,0 +1,34 @@
+// Constructors of the tokenizer families load_tokenizer() chooses between, and helpers they
+// share.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "tokenizer/tokenizer.hpp"
+#include "tokenizer/tokenizer_config.hpp"
+
+namespace plinth::tok {
+
+// HF tokenizers' tokenizer.json pipeline.
+std::unique_ptr<Tokenizer> load_tokenizer_json(const std::filesystem::path &file,
+                                               const TokenizerConfig &cfg);
+// The same from an in-memory tokenizer.json; `what` names the source in errors.
+std::unique_ptr<Tokenizer> make_json_tokenizer(const nlohmann::json &j, const TokenizerConfig &cfg,
+                                               const std::string &what);
+// transformers' EsmTokenizer (vocab.txt).
+std::unique_ptr<Tokenizer> load_esm_tokenizer(const std::filesystem::path &dir,
+                                              const TokenizerConfig &cfg);
+// Checkpoints without tokenizer.json: vocab.txt (BERT WordPiece), vocab.json + merges.txt
+// (GPT-2 / RoBERTa byte-level BPE). They are turned into the equivalent tokenizer.json.
+std::unique_ptr<Tokenizer> load_legacy_tokenizer(const std::filesystem::path &dir,
+                                                 const TokenizerConfig &cfg);
+
+// Shortens the sequences so that they hold at most `budget` tokens together, removing from
+// the longer one first (transformers' "longest_first").
+void truncate_longest_first(Encoding &a, Encoding *b, size_t budget);
+void truncate_encoding(Encoding &e, size_t len);
+
+} // namespace plinth::tok

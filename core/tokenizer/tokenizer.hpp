@@ -1,0 +1,62 @@
+// The core's tokenizer interface. Every tokenizer family (tokenizer.json pipelines, vocab.txt
+// WordPiece, ESM's fixed vocabulary, sentencepiece models, ...) implements Tokenizer; the
+// loader picks one from the files of a model directory. Errors are plinth::Error.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace plinth::tok {
+
+struct Encoding {
+  std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;
+  std::vector<std::string> tokens;
+  // Character (Unicode code point) offsets into the input text, [start, end) per token;
+  // special tokens added by the post-processor get {0, 0}.
+  std::vector<std::pair<int64_t, int64_t>> offsets;
+  std::vector<int32_t> special_tokens_mask;
+  std::vector<int32_t> attention_mask;
+};
+
+struct EncodeOptions {
+  bool add_special_tokens = true;
+  std::optional<std::string> pair;
+  size_t max_length = 0; // 0: no truncation
+};
+
+// Roles of special tokens as tokenizer_config.json / special_tokens_map.json name them.
+enum class Special { Bos, Eos, Unk, Pad, Cls, Sep, Mask };
+
+class Tokenizer {
+public:
+  virtual ~Tokenizer() = default;
+  // Invalid UTF-8 in text is an Error (INVALID_ARGUMENT), never a crash.
+  virtual Encoding encode(std::string_view text, const EncodeOptions &opts) const = 0;
+  virtual std::string decode(std::span<const int32_t> ids, bool skip_special_tokens) const = 0;
+  virtual int64_t vocab_size() const = 0;
+  virtual std::optional<int32_t> token_to_id(std::string_view token) const = 0;
+  virtual std::optional<std::string> id_to_token(int32_t id) const = 0;
+  virtual std::optional<int32_t> special_id(Special role) const = 0;
+  virtual bool is_special(int32_t id) const = 0;
+  // "right" or "left" (tokenizer_config.json padding_side, default right).
+  virtual std::string padding_side() const { return "right"; }
+
+  // Batch encoding, padded to the longest (and truncated to max_length if > 0) on the
+  // padding side; pad id from the tokenizer. Throws if padding is needed without a pad token.
+  std::vector<Encoding> encode_batch(const std::vector<std::string> &texts,
+                                     const EncodeOptions &opts) const;
+};
+
+// Picks the tokenizer family from the files in `dir` (tokenizer.json first, then the
+// files older checkpoints ship). Throws plinth::Error(NOT_FOUND) if there is none.
+std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path &dir);
+
+} // namespace plinth::tok

@@ -1,0 +1,94 @@
+#include "blocks.hpp"
+
+#include "error.hpp"
+
+namespace plinth::plugin {
+
+int32_t activation_from_name(const std::string &name) {
+  if (name == "silu" || name == "swish") return PLINTH_UNARY_SILU;
+  if (name == "gelu") return PLINTH_UNARY_GELU;
+  // transformers' tanh approximations (gelu_fast is the same formula, factored differently)
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
+    return PLINTH_UNARY_GELU_TANH;
+  if (name == "relu") return PLINTH_UNARY_RELU;
+  if (name == "relu2") return PLINTH_UNARY_RELU2;
+  if (name == "quick_gelu") return PLINTH_UNARY_QUICK_GELU;
+  if (name == "tanh") return PLINTH_UNARY_TANH;
+  if (name == "sigmoid") return PLINTH_UNARY_SIGMOID;
+  fail(PLINTH_ERR_UNSUPPORTED, "config.json: hidden_act = '" + name + "' is not supported");
+}
+
+Linear Linear::load(const Weights &w, const std::string &name) {
+  Linear l;
+  l.weight = w.get(name + ".weight");
+  l.bias = w.opt(name + ".bias");
+  return l;
+}
+
+GatedMlp GatedMlp::load(const Weights &w, const std::string &prefix, int32_t act) {
+  GatedMlp m;
+  m.gate = Linear::load(w, prefix + "gate_proj");
+  m.up = Linear::load(w, prefix + "up_proj");
+  m.down = Linear::load(w, prefix + "down_proj");
+  m.act = act;
+  return m;
+}
+
+Tensor GatedMlp::operator()(const Ops &ops, const Tensor &x) const {
+  Tensor g = gate(ops, x);
+  ops.unary_(act, g);
+  ops.mul_(g, up(ops, x));
+  return down(ops, g);
+}
+
+RotaryAttention RotaryAttention::load(const Weights &w, const std::string &prefix, int64_t n_heads,
+                                      int64_t n_kv_heads, int64_t head_dim) {
+  RotaryAttention a;
+  a.q = Linear::load(w, prefix + "q_proj");
+  a.k = Linear::load(w, prefix + "k_proj");
+  a.v = Linear::load(w, prefix + "v_proj");
+  a.o = Linear::load(w, prefix + "o_proj");
+  a.n_heads = n_heads;
+  a.n_kv_heads = n_kv_heads;
+  a.head_dim = head_dim;
+  if (n_kv_heads <= 0 || n_heads % n_kv_heads != 0)
+    fail(PLINTH_ERR_FORMAT, "config.json: num_attention_heads (" + std::to_string(n_heads) +
+                                ") must be a multiple of num_key_value_heads (" +
+                                std::to_string(n_kv_heads) + ")");
+  if (a.q.out_features() != n_heads * head_dim || a.k.out_features() != n_kv_heads * head_dim ||
+      a.v.out_features() != n_kv_heads * head_dim)
+    fail(PLINTH_ERR_FORMAT,
+         "attention weights under '" + prefix + "' do not match the configured heads and head_dim");
+  return a;
+}
+
+Tensor RotaryAttention::operator()(const Ops &ops, const Tensor &x, const Tensor &positions,
+                                   const RopeOptions &rope, const Tensor &key_mask,
+                                   const KvCache *cache, int64_t past) const {
+  const int64_t B = x.dim(0);
+  const int64_t T = x.dim(1);
+  Tensor qh = ops.view(q(ops, x), {B, T, n_heads, head_dim});
+  Tensor kh = ops.view(k(ops, x), {B, T, n_kv_heads, head_dim});
+  Tensor vh = ops.view(v(ops, x), {B, T, n_kv_heads, head_dim});
+  ops.rope_(qh, positions, rope);
+  ops.rope_(kh, positions, rope);
+
+  AttentionOptions opts;
+  opts.scale = scale;
+  opts.causal = true;
+  opts.window = window;
+  opts.key_mask = key_mask;
+  Tensor out;
+  if (cache != nullptr) {
+    ops.set_slice_(cache->k, 1, past, kh);
+    ops.set_slice_(cache->v, 1, past, vh);
+    opts.kv_len = past + T;
+    opts.q_offset = past;
+    out = ops.attention(qh, cache->k, cache->v, opts);
+  } else {
+    out = ops.attention(qh, kh, vh, opts);
+  }
+  return o(ops, ops.view(out, {B, T, n_heads * head_dim}));
+}
+
+} // namespace plinth::plugin

@@ -1,0 +1,95 @@
+// Ops: the backend op table with C++ ergonomics. Every method allocates its output (or works
+// in place where the method name ends in '_'), and throws PluginError when the backend
+// reports a failure or lacks the op. Model code calls only these; it never touches device
+// memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "tensor.hpp"
+
+namespace plinth::plugin {
+
+struct AttentionOptions {
+  float scale = 1.0f;
+  bool causal = false;
+  int32_t window = 0;   // sliding window including self; <= 0: none
+  int64_t kv_len = 0;   // key slots in use; 0: all
+  int64_t q_offset = 0; // slot index of query 0
+  Tensor key_mask;      // optional [B, Tk] i32
+  Tensor bias;          // optional additive [B|1, Hq|1, Tq, Tk]
+  Tensor probs;         // optional output [B, Hq, Tq, Tk]
+};
+
+struct RopeOptions {
+  float theta = 10000.0f;
+  int32_t rot_dims = 0; // 0: the whole head
+  bool neox = true;
+  Tensor inv_freq; // optional f32 [rot_dims / 2]
+  float attention_factor = 1.0f;
+};
+
+class Ops {
+public:
+  Ops() = default;
+  Ops(const plinth_backend_ops *ops, plinth_backend_ctx *ctx) : be_{ops, ctx} {}
+
+  Backend backend() const noexcept { return be_; }
+
+  // memory
+  Tensor empty(const Shape &shape, int32_t dtype = PLINTH_DTYPE_F32) const;
+  Tensor zeros(const Shape &shape, int32_t dtype = PLINTH_DTYPE_F32) const;
+  Tensor from_host(const Shape &shape, int32_t dtype, const void *data) const;
+  Tensor from_host(const Shape &shape, const std::vector<float> &data) const;
+  Tensor from_host(const Shape &shape, const std::vector<int32_t> &data) const;
+  // A view sharing x's storage (x stays alive as long as the view).
+  Tensor view(const Tensor &x, const Shape &shape, int64_t offset = 0) const;
+  void write(const Tensor &dst, const void *data, size_t bytes, size_t offset_bytes = 0) const;
+  void read(const Tensor &src, void *data, size_t bytes, size_t offset_bytes = 0) const;
+  std::vector<float> read_f32(const Tensor &src) const;
+  void synchronize() const;
+
+  // data movement
+  void fill_(const Tensor &t, float value) const;
+  Tensor copy(const Tensor &x, int32_t dtype = PLINTH_DTYPE_F32) const;
+  Tensor permute(const Tensor &x, const std::vector<int32_t> &perm) const;
+  Tensor slice(const Tensor &x, int32_t dim, int64_t start, int64_t length) const;
+  void set_slice_(const Tensor &dst, int32_t dim, int64_t start, const Tensor &src) const;
+  Tensor get_rows(const Tensor &table, const Tensor &ids) const;
+
+  // dense math
+  Tensor linear(const Tensor &x, const Tensor &w, const Tensor &bias = {}) const;
+  Tensor matmul(const Tensor &a, const Tensor &b, bool trans_a = false, bool trans_b = false,
+                float alpha = 1.0f) const;
+
+  // elementwise
+  Tensor unary(int32_t op, const Tensor &x) const;
+  void unary_(int32_t op, const Tensor &x) const;
+  Tensor binary(int32_t op, const Tensor &a, const Tensor &b) const;
+  void binary_(int32_t op, const Tensor &a, const Tensor &b) const; // a = a op b
+  Tensor add(const Tensor &a, const Tensor &b) const { return binary(PLINTH_BINARY_ADD, a, b); }
+  Tensor mul(const Tensor &a, const Tensor &b) const { return binary(PLINTH_BINARY_MUL, a, b); }
+  void add_(const Tensor &a, const Tensor &b) const { binary_(PLINTH_BINARY_ADD, a, b); }
+  void mul_(const Tensor &a, const Tensor &b) const { binary_(PLINTH_BINARY_MUL, a, b); }
+  Tensor affine(const Tensor &x, float alpha, float beta) const;
+  void affine_(const Tensor &x, float alpha, float beta) const;
+
+  // normalisation and reductions over the last dim
+  Tensor layer_norm(const Tensor &x, const Tensor &weight, const Tensor &bias, float eps) const;
+  Tensor rms_norm(const Tensor &x, const Tensor &weight, float eps) const;
+  Tensor softmax(const Tensor &x) const;
+  // Keeps the reduced last dim as 1.
+  Tensor reduce(int32_t op, const Tensor &x) const;
+
+  // sequence ops
+  void rope_(const Tensor &x, const Tensor &positions, const RopeOptions &opts) const;
+  Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
+                   const AttentionOptions &opts) const;
+
+private:
+  Backend be_;
+};
+
+} // namespace plinth::plugin

@@ -1,0 +1,76 @@
+// The ESM encoder (EsmModel) and its heads, built from backend ops.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "blocks.hpp"
+#include "esm_config.hpp"
+#include "forward_io.hpp"
+#include "ops.hpp"
+
+namespace plinth::esm {
+
+using plugin::Linear;
+using plugin::Tensor;
+
+enum class Head { base, masked_lm, seq_cls, tok_cls, contacts };
+
+struct LayerNormWeights {
+  Tensor weight, bias;
+};
+
+struct EsmLayer {
+  LayerNormWeights attn_norm; // attention.LayerNorm (pre-LN before self-attention)
+  Linear query, key, value, attn_out;
+  LayerNormWeights ffn_norm; // LayerNorm before the feed-forward block
+  Linear intermediate, output;
+  Tensor inv_freq; // stored rotary inverse frequencies, if the checkpoint has them
+};
+
+// What the encoder hands back for the heads.
+struct EncoderResult {
+  Tensor hidden;   // [B, T, H] after emb_layer_norm_after
+  Tensor attn_all; // [B, L * heads, T, T] stacked attention probabilities, when asked for
+};
+
+class EsmModel {
+public:
+  explicit EsmModel(const plinth_model_env &env);
+
+  const EsmConfig &config() const { return cfg_; }
+  void forward(const plugin::ForwardIO &io) const;
+
+private:
+  Tensor embed(const plugin::IntInput &ids, const std::vector<int32_t> &mask,
+               bool mask_given) const;
+  EncoderResult encode(const plugin::ForwardIO &io, const plugin::IntInput &ids,
+                       const std::vector<int32_t> &mask, bool mask_given,
+                       bool want_attentions) const;
+  Tensor layer_norm(const Tensor &x, const LayerNormWeights &ln) const;
+  Tensor first_token(const Tensor &h) const;
+  // EsmContactPredictionHead over the stacked attentions (esm_contacts.cpp).
+  Tensor contacts(const plugin::IntInput &ids, const std::vector<int32_t> &mask,
+                  const Tensor &attn_all) const;
+
+  plugin::Ops ops_;
+  EsmConfig cfg_;
+  Head head_;
+  Tensor word_embeddings_;
+  Tensor position_embeddings_; // ESM-1b
+  LayerNormWeights emb_norm_before_;
+  LayerNormWeights emb_norm_after_;
+  std::vector<EsmLayer> layers_;
+  Tensor rope_inv_freq_; // computed when the checkpoint stores none
+  // heads
+  Linear pooler_;               // base (when the checkpoint has one)
+  Linear lm_dense_;             // masked_lm
+  LayerNormWeights lm_norm_;    //
+  Tensor lm_decoder_, lm_bias_; //
+  Linear cls_dense_, cls_out_;  // seq_cls (cls_out_ alone for tok_cls)
+  Linear contact_regression_;   // contacts
+};
+
+Head parse_head(const char *head);
+
+} // namespace plinth::esm

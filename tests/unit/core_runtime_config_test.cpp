@@ -1,0 +1,46 @@
+// plinth.toml: known settings are read, unknown ones and bad values are clear errors.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "error.hpp"
+#include "runtime_config.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+fs::path write_toml(const std::string &text) {
+  auto p = fs::temp_directory_path() / "plinth_rt_test.toml";
+  std::ofstream(p) << text;
+  return p;
+}
+} // namespace
+
+TEST(RuntimeConfig, ReadsSettings) {
+  auto p = write_toml("plugin_paths = [\"plug\", \"/abs\"]\ndefault_backend = \"cuda\"\n"
+                      "threads = 3\nlog_level = \"debug\"\n");
+  auto c = plinth::read_runtime_config(p);
+  ASSERT_EQ(c.plugin_paths.size(), 2u);
+  EXPECT_EQ(c.plugin_paths[0], p.parent_path() / "plug"); // relative to the file
+  EXPECT_EQ(c.plugin_paths[1], fs::path("/abs"));
+  EXPECT_EQ(c.default_backend, "cuda");
+  EXPECT_EQ(c.threads, 3);
+  EXPECT_EQ(c.log_level, PLINTH_LOG_DEBUG);
+}
+
+TEST(RuntimeConfig, UnknownSettingIsRejected) {
+  auto p = write_toml("thread = 2\n");
+  try {
+    plinth::read_runtime_config(p);
+    FAIL();
+  } catch (const plinth::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("unknown setting 'thread'"), std::string::npos);
+  }
+}
+
+TEST(RuntimeConfig, BadTomlAndMissingFile) {
+  EXPECT_THROW(plinth::read_runtime_config(write_toml("threads = = 2")), plinth::Error);
+  EXPECT_THROW(plinth::read_runtime_config("/no/such/plinth.toml"), plinth::Error);
+  EXPECT_THROW(plinth::read_runtime_config(write_toml("log_level = \"loud\"")), plinth::Error);
+}

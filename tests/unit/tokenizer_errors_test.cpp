@@ -1,0 +1,169 @@
+// Malformed tokenizer files and inputs must raise plinth::Error naming the problem, never
+// crash; plus a few behaviours of the pipeline pieces the golden cases do not pin down.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "tokenizer/tokenizer.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using plinth::tok::EncodeOptions;
+
+const fs::path kTokDir = fs::path(PLINTH_TEST_DATA_DIR) / "golden" / "tokenizers";
+
+std::string slurp(const fs::path &p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A scratch model directory holding the given files.
+class ScratchDir {
+public:
+  explicit ScratchDir(const std::string &tag)
+      : path_(fs::temp_directory_path() /
+              ("plinth_tok_" + tag + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() { fs::remove_all(path_); }
+  void write(const std::string &name, const std::string &content) const {
+    std::ofstream(path_ / name, std::ios::binary) << content;
+  }
+  const fs::path &path() const { return path_; }
+
+private:
+  fs::path path_;
+};
+
+// Expects load_tokenizer(dir) to throw plinth::Error whose message contains `needle`.
+void expect_load_error(const fs::path &dir, plinth_status status, const std::string &needle) {
+  try {
+    plinth::tok::load_tokenizer(dir);
+    ADD_FAILURE() << "no error for " << dir;
+  } catch (const plinth::Error &e) {
+    EXPECT_EQ(e.status(), status) << e.what();
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(TokenizerErrors, MissingDirectoryAndFiles) {
+  expect_load_error("/nonexistent/plinth/model", PLINTH_ERR_NOT_FOUND, "not found");
+  ScratchDir d("empty");
+  expect_load_error(d.path(), PLINTH_ERR_NOT_FOUND, "no tokenizer files");
+}
+
+TEST(TokenizerErrors, TruncatedTokenizerJson) {
+  const std::string full = slurp(kTokDir / "llama_spm" / "tokenizer.json");
+  ScratchDir d("truncated");
+  d.write("tokenizer.json", full.substr(0, full.size() / 2));
+  expect_load_error(d.path(), PLINTH_ERR_FORMAT, "tokenizer.json");
+}
+
+TEST(TokenizerErrors, TruncatedConfigJson) {
+  ScratchDir d("badcfg");
+  d.write("tokenizer.json", slurp(kTokDir / "llama_spm" / "tokenizer.json"));
+  d.write("tokenizer_config.json", "{\"bos_token\": ");
+  expect_load_error(d.path(), PLINTH_ERR_FORMAT, "tokenizer_config.json");
+}
+
+TEST(TokenizerErrors, UnknownModelType) {
+  json j = json::parse(slurp(kTokDir / "llama_spm" / "tokenizer.json"));
+  j["model"]["type"] = "Telepathy";
+  ScratchDir d("unknown_model");
+  d.write("tokenizer.json", j.dump());
+  expect_load_error(d.path(), PLINTH_ERR_UNSUPPORTED, "Telepathy");
+}
+
+TEST(TokenizerErrors, UnknownPipelineComponent) {
+  json j = json::parse(slurp(kTokDir / "llama_spm" / "tokenizer.json"));
+  j["pre_tokenizer"] = {{"type", "Mystery"}};
+  ScratchDir d("unknown_pre");
+  d.write("tokenizer.json", j.dump());
+  expect_load_error(d.path(), PLINTH_ERR_UNSUPPORTED, "Mystery");
+}
+
+TEST(TokenizerErrors, MergeWithUnknownToken) {
+  json j = json::parse(slurp(kTokDir / "llama_spm" / "tokenizer.json"));
+  j["model"]["merges"].push_back(json::array({"no-such-token", "e"}));
+  ScratchDir d("bad_merge");
+  d.write("tokenizer.json", j.dump());
+  expect_load_error(d.path(), PLINTH_ERR_FORMAT, "no-such-token");
+}
+
+TEST(TokenizerErrors, WrongJsonShape) {
+  ScratchDir d("shape");
+  d.write("tokenizer.json", R"({"model": {"type": "BPE", "vocab": 3, "merges": []}})");
+  expect_load_error(d.path(), PLINTH_ERR_FORMAT, "tokenizer.json");
+}
+
+TEST(TokenizerErrors, InvalidUtf8Input) {
+  for (const char *name : {"llama_spm", "esm", "bert_cased", "gpt2"}) {
+    const auto tok = plinth::tok::load_tokenizer(kTokDir / name);
+    for (const std::string &bad : {std::string("abc\xC3"), std::string("\xFF"),
+                                   std::string("a\xED\xA0\x80z"), std::string("\xC0\xAF")}) {
+      try {
+        tok->encode(bad, EncodeOptions{});
+        ADD_FAILURE() << name << ": no error for invalid UTF-8";
+      } catch (const plinth::Error &e) {
+        EXPECT_EQ(e.status(), PLINTH_ERR_INVALID_ARGUMENT);
+        EXPECT_NE(std::string(e.what()).find("UTF-8"), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
+TEST(TokenizerBehaviour, ByteFallbackDecodesInvalidBytesAsReplacementChars) {
+  const auto tok = plinth::tok::load_tokenizer(kTokDir / "llama_spm");
+  const auto c3 = tok->token_to_id("<0xC3>"), a9 = tok->token_to_id("<0xA9>");
+  ASSERT_TRUE(c3 && a9);
+  EXPECT_EQ(tok->decode(std::vector<int32_t>{*c3, *a9}, false), "\xC3\xA9");
+  // A lone lead byte is one U+FFFD per byte token, as HF's ByteFallback decoder does.
+  EXPECT_EQ(tok->decode(std::vector<int32_t>{*c3, *c3}, false), "\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(TokenizerBehaviour, SpecialRolesAndPadding) {
+  const auto llama = plinth::tok::load_tokenizer(kTokDir / "llama_spm");
+  EXPECT_EQ(llama->special_id(plinth::tok::Special::Bos), 1);
+  EXPECT_EQ(llama->special_id(plinth::tok::Special::Eos), 2);
+  EXPECT_FALSE(llama->special_id(plinth::tok::Special::Pad).has_value());
+  const auto esm = plinth::tok::load_tokenizer(kTokDir / "esm");
+  EXPECT_EQ(esm->special_id(plinth::tok::Special::Pad), 1);
+  EXPECT_TRUE(esm->is_special(32));
+  EXPECT_FALSE(esm->is_special(5));
+}
+
+TEST(TokenizerBehaviour, TruncationKeepsSpecialTokens) {
+  const auto tok = plinth::tok::load_tokenizer(kTokDir / "bert_uncased");
+  EncodeOptions o;
+  o.max_length = 6;
+  o.pair = "second sentence here";
+  const auto e = tok->encode("a rather long first sentence", o);
+  ASSERT_EQ(e.ids.size(), 6u);
+  EXPECT_EQ(e.tokens.front(), "[CLS]");
+  EXPECT_EQ(e.tokens.back(), "[SEP]");
+}
+
+TEST(TokenizerBehaviour, LargeInputEncodes) {
+  const auto tok = plinth::tok::load_tokenizer(kTokDir / "llama_spm");
+  std::string text;
+  while (text.size() < (1u << 20)) {
+    text += "The patient was treated with aspirin (81 mg) and recovered quickly. Ünïcödé 東京. ";
+  }
+  const auto e = tok->encode(text, EncodeOptions{});
+  EXPECT_GT(e.ids.size(), text.size() / 8);
+  EXPECT_EQ(e.ids.size(), e.offsets.size());
+}
+
+} // namespace

@@ -230,6 +230,37 @@ PLINTH_EXPORT const int64_t *plinth_encoding_offsets(const plinth_encoding *enc)
 PLINTH_EXPORT const char *plinth_encoding_token(const plinth_encoding *enc, int64_t index);
 PLINTH_EXPORT void plinth_encoding_free(plinth_encoding *enc);
 
+/* LUKE / mLUKE entity-aware encoding: text plus character spans (and optional entity names)
+ * give entity ids, mention positions and masks besides the word encoding. */
+typedef struct plinth_entity_options {
+  uint32_t struct_size;
+  int32_t n_spans;
+  const int64_t *spans;        /* [n_spans][2] character offsets: start, end */
+  const char *const *entities; /* [n_spans] entity names, or NULL: the [MASK] entity */
+  const char *task; /* NULL, "entity_classification", "entity_pair_classification",
+                       "entity_span_classification" (as transformers' LukeTokenizer task) */
+  int32_t max_mention_length; /* 0: from tokenizer_config.json */
+  int32_t reserved;
+} plinth_entity_options;
+
+PLINTH_EXPORT void plinth_entity_options_init(plinth_entity_options *opts);
+PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *tok, const char *text,
+                                                     int64_t text_len,
+                                                     const plinth_encode_options *opts,
+                                                     const plinth_entity_options *entity_opts,
+                                                     plinth_encoding **out);
+/* Entity parts of an encoding (0 / NULL when it has none). */
+PLINTH_EXPORT int64_t plinth_encoding_entity_count(const plinth_encoding *enc);
+PLINTH_EXPORT int32_t plinth_encoding_mention_length(const plinth_encoding *enc);
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_ids(const plinth_encoding *enc);
+/* [entity_count, mention_length], -1 padded. */
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_position_ids(const plinth_encoding *enc);
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_attention_mask(const plinth_encoding *enc);
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_token_type_ids(const plinth_encoding *enc);
+/* entity_span_classification only: first and last word-token index of each span. */
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_start_positions(const plinth_encoding *enc);
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_end_positions(const plinth_encoding *enc);
+
 /* Writes the text of ids into buf (NUL-terminated); *needed = byte length without NUL.
  * BUFFER_TOO_SMALL if cap <= *needed. */
 PLINTH_EXPORT plinth_status plinth_detokenize(const plinth_tokenizer *tok, const int32_t *ids,

@@ -1,7 +1,8 @@
 // Dense products: linear (x @ w^T + b), batched matmul, and the mixture-of-experts gather.
-// f32 weights go straight to OpenBLAS. f16/bf16 weights are either dotted row by row after
-// conversion (few activation rows: the product is memory bound, so reading the half-size
-// weights once is what matters) or converted in tiles and handed to sgemm (many rows).
+// With few activation rows (decoding) the product is memory bound: each weight row is read
+// once (converted from f16/bf16 on the fly) and dotted with every row, split over the pool.
+// With many rows, f32 weights go straight to OpenBLAS and f16/bf16 weights are converted in
+// tiles that are then handed to sgemm.
 #include "backend.hpp"
 #include "kernels.hpp"
 

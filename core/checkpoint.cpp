@@ -2,6 +2,7 @@
 
 #include "dtype.hpp"
 #include "error.hpp"
+#include "torch_checkpoint.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,45 +25,55 @@ Checkpoint::Checkpoint(const fs::path &dir) : dir_(dir) {
   load_weights();
 }
 
-void Checkpoint::load_weights() {
-  const fs::path index = dir_ / "model.safetensors.index.json";
-  const fs::path single = dir_ / "model.safetensors";
-  if (fs::exists(index)) {
-    auto j = read_json_file(index);
-    if (!j.contains("weight_map") || !j["weight_map"].is_object())
-      throw Error(PLINTH_ERR_FORMAT, index.string() + ": missing \"weight_map\"");
-    std::map<std::string, SafetensorsFile *> opened;
-    for (auto &[name, file] : j["weight_map"].items()) {
-      if (!file.is_string())
-        throw Error(PLINTH_ERR_FORMAT, index.string() + ": weight_map entry for " + name +
-                                           " is not a file name");
-      const std::string fname = file.get<std::string>();
-      if (fname.find('/') != std::string::npos || fname.find("..") != std::string::npos)
-        throw Error(PLINTH_ERR_FORMAT, index.string() + ": shard name '" + fname +
-                                           "' must be a plain file name");
-      auto it = opened.find(fname);
-      if (it == opened.end()) {
-        shards_.push_back(std::make_unique<SafetensorsFile>(dir_ / fname));
-        it = opened.emplace(fname, shards_.back().get()).first;
-      }
-      const TensorRecord *rec = it->second->find(name);
-      if (!rec)
-        throw Error(PLINTH_ERR_FORMAT, index.string() + " maps " + name + " to " + fname +
-                                           ", which does not contain it");
-      index_[name] = rec;
+std::unique_ptr<TensorFile> Checkpoint::open_file(const fs::path &path, bool torch) const {
+  if (torch) return std::make_unique<TorchCheckpointFile>(path);
+  return std::make_unique<SafetensorsFile>(path);
+}
+
+void Checkpoint::load_index(const fs::path &index, bool torch) {
+  auto j = read_json_file(index);
+  if (!j.contains("weight_map") || !j["weight_map"].is_object())
+    throw Error(PLINTH_ERR_FORMAT, index.string() + ": missing \"weight_map\"");
+  std::map<std::string, TensorFile *> opened;
+  for (auto &[name, file] : j["weight_map"].items()) {
+    if (!file.is_string())
+      throw Error(PLINTH_ERR_FORMAT, index.string() + ": weight_map entry for " + name +
+                                         " is not a file name");
+    const std::string fname = file.get<std::string>();
+    if (fname.find('/') != std::string::npos || fname.find("..") != std::string::npos)
+      throw Error(PLINTH_ERR_FORMAT, index.string() + ": shard name '" + fname +
+                                         "' must be a plain file name");
+    auto it = opened.find(fname);
+    if (it == opened.end()) {
+      shards_.push_back(open_file(dir_ / fname, torch));
+      it = opened.emplace(fname, shards_.back().get()).first;
     }
-  } else if (fs::exists(single)) {
-    shards_.push_back(std::make_unique<SafetensorsFile>(single));
-    for (auto &[name, rec] : shards_.back()->tensors()) index_[name] = &rec;
-  } else if (fs::exists(dir_ / "pytorch_model.bin") ||
-             fs::exists(dir_ / "pytorch_model.bin.index.json")) {
-    throw Error(PLINTH_ERR_UNSUPPORTED,
-                dir_.string() + " holds only pytorch_model.bin weights; this build reads "
-                                "safetensors checkpoints (model.safetensors)");
-  } else {
-    throw Error(PLINTH_ERR_NOT_FOUND, "no model.safetensors or model.safetensors.index.json in " +
-                                          dir_.string());
+    const TensorRecord *rec = it->second->find(name);
+    if (!rec)
+      throw Error(PLINTH_ERR_FORMAT, index.string() + " maps " + name + " to " + fname +
+                                         ", which does not contain it");
+    index_[name] = rec;
   }
+}
+
+void Checkpoint::load_weights() {
+  // safetensors first: it is what current checkpoints ship and needs no pickle at all.
+  if (fs::exists(dir_ / "model.safetensors.index.json")) {
+    load_index(dir_ / "model.safetensors.index.json", false);
+  } else if (fs::exists(dir_ / "model.safetensors")) {
+    shards_.push_back(open_file(dir_ / "model.safetensors", false));
+  } else if (fs::exists(dir_ / "pytorch_model.bin.index.json")) {
+    load_index(dir_ / "pytorch_model.bin.index.json", true);
+  } else if (fs::exists(dir_ / "pytorch_model.bin")) {
+    shards_.push_back(open_file(dir_ / "pytorch_model.bin", true));
+  } else {
+    throw Error(PLINTH_ERR_NOT_FOUND, "no weights in " + dir_.string() +
+                                          " (looked for model.safetensors[.index.json] and "
+                                          "pytorch_model.bin[.index.json])");
+  }
+  if (index_.empty())
+    for (auto &f : shards_)
+      for (auto &[name, rec] : f->tensors()) index_[name] = &rec;
   for (auto &[name, rec] : index_) ordered_.push_back(rec);
 }
 

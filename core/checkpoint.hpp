@@ -1,5 +1,6 @@
 // A Hugging Face model directory: config.json (+ generation_config.json) and weights from
-// model.safetensors or a sharded model.safetensors.index.json, all memory-mapped.
+// model.safetensors, a sharded model.safetensors.index.json, or (older checkpoints)
+// pytorch_model.bin / pytorch_model.bin.index.json — all memory-mapped.
 #pragma once
 
 #include <filesystem>
@@ -34,10 +35,12 @@ public:
 
 private:
   void load_weights();
+  void load_index(const std::filesystem::path &index, bool torch);
+  std::unique_ptr<TensorFile> open_file(const std::filesystem::path &path, bool torch) const;
   std::filesystem::path dir_;
   JsonConfig config_;
   std::optional<JsonConfig> generation_config_;
-  std::vector<std::unique_ptr<SafetensorsFile>> shards_;
+  std::vector<std::unique_ptr<TensorFile>> shards_;
   std::map<std::string, const TensorRecord *> index_;
   std::vector<const TensorRecord *> ordered_;
 };

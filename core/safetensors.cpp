@@ -22,11 +22,6 @@ SafetensorsFile::SafetensorsFile(const uint8_t *data, size_t size, const std::st
   parse(data, size);
 }
 
-const TensorRecord *SafetensorsFile::find(const std::string &name) const {
-  auto it = tensors_.find(name);
-  return it == tensors_.end() ? nullptr : &it->second;
-}
-
 void SafetensorsFile::parse(const uint8_t *data, size_t size) {
   auto fail = [&](const std::string &why) {
     throw Error(PLINTH_ERR_FORMAT, label_ + ": not a valid safetensors file: " + why);

@@ -27,15 +27,25 @@ struct TensorRecord {
   }
 };
 
-class SafetensorsFile {
+// A file of named tensors (safetensors or a PyTorch checkpoint), memory-mapped.
+class TensorFile {
+public:
+  virtual ~TensorFile() = default;
+  virtual const std::map<std::string, TensorRecord> &tensors() const = 0;
+  const TensorRecord *find(const std::string &name) const {
+    auto it = tensors().find(name);
+    return it == tensors().end() ? nullptr : &it->second;
+  }
+};
+
+class SafetensorsFile : public TensorFile {
 public:
   explicit SafetensorsFile(const std::filesystem::path &path); // throws plinth::Error(FORMAT)
   // Parses an in-memory buffer (used by tests for malformed headers). The buffer must outlive
   // the object.
   SafetensorsFile(const uint8_t *data, size_t size, const std::string &label);
 
-  const std::map<std::string, TensorRecord> &tensors() const { return tensors_; }
-  const TensorRecord *find(const std::string &name) const;
+  const std::map<std::string, TensorRecord> &tensors() const override { return tensors_; }
   const std::map<std::string, std::string> &metadata() const { return metadata_; }
   const std::string &label() const { return label_; }
 

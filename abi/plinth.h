@@ -36,7 +36,9 @@ PLINTH_EXPORT const char *plinth_version_string(void);
 PLINTH_EXPORT const char *plinth_last_error(void);
 PLINTH_EXPORT const char *plinth_status_string(plinth_status status);
 PLINTH_EXPORT const char *plinth_dtype_name(int32_t dtype);
-PLINTH_EXPORT size_t plinth_dtype_size(int32_t dtype);
+PLINTH_EXPORT size_t plinth_dtype_size(int32_t dtype); /* 0 for block-quantized dtypes */
+/* Bytes of one row of n elements (works for block-quantized dtypes too; 0 if n does not fit). */
+PLINTH_EXPORT size_t plinth_dtype_row_bytes(int32_t dtype, int64_t n);
 
 /* ---------------------------------------------------------------- runtime --------- */
 
@@ -91,7 +93,8 @@ PLINTH_EXPORT plinth_status plinth_runtime_backend_devices(plinth_runtime *rt,
 typedef struct plinth_model_options {
   uint32_t struct_size;
   const char *backend; /* "cpu", "cuda", ...; NULL = runtime default */
-  const char *dtype;   /* weight dtype on the device: "f32", "f16", "bf16"; NULL = "f32" */
+  const char *dtype; /* weight matrices on the device: "f32", "f16", "bf16", "q8" (Q8_0) or
+                        "q4" (Q4_0), quantized on load; NULL = "f32" */
   const char *head;    /* "causal_lm", "base", ...; NULL = from config.json architectures */
   int32_t n_threads;   /* 0 = runtime's */
 } plinth_model_options;

@@ -52,8 +52,17 @@ typedef enum plinth_dtype {
   PLINTH_DTYPE_F64 = 7,
   PLINTH_DTYPE_BOOL = 8,
   PLINTH_DTYPE_I16 = 9,
-  PLINTH_DTYPE_COUNT_ = 10 /* not a dtype; number of values */
+  /* Block-quantized weights (matrices only; the last dim is a multiple of 32). Each row is a
+   * sequence of blocks of 32 values along the last dim:
+   *   Q8_0: { uint16_t d (f16 scale); int8_t q[32]; }        value = d * q        (34 bytes)
+   *   Q4_0: { uint16_t d (f16 scale); uint8_t qs[16]; }      value = d * (nibble - 8)
+   *         element j < 16 is the low nibble of qs[j], element j + 16 its high nibble (18 bytes) */
+  PLINTH_DTYPE_Q8_0 = 10,
+  PLINTH_DTYPE_Q4_0 = 11,
+  PLINTH_DTYPE_COUNT_ = 12 /* not a dtype; number of values (grows with new dtypes) */
 } plinth_dtype;
+
+#define PLINTH_QBLOCK 32 /* elements per quantization block */
 
 typedef enum plinth_log_level {
   PLINTH_LOG_ERROR = 0,

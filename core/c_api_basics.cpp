@@ -3,6 +3,7 @@
 
 #include "c_api_internal.hpp"
 #include "dtype.hpp"
+#include "quantize.hpp"
 
 namespace plinth {
 void copy_out(const std::string &s, char *buf, size_t cap, size_t *needed) {
@@ -22,6 +23,9 @@ PLINTH_EXPORT const char *plinth_version_string(void) { return "0.1.0"; }
 PLINTH_EXPORT const char *plinth_last_error(void) { return plinth::last_error(); }
 PLINTH_EXPORT const char *plinth_dtype_name(int32_t dtype) { return plinth::dtype_name(dtype); }
 PLINTH_EXPORT size_t plinth_dtype_size(int32_t dtype) { return plinth::dtype_size(dtype); }
+PLINTH_EXPORT size_t plinth_dtype_row_bytes(int32_t dtype, int64_t n) {
+  return plinth::row_bytes(dtype, n);
+}
 
 PLINTH_EXPORT const char *plinth_status_string(plinth_status s) {
   switch (s) {

@@ -26,7 +26,7 @@ PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *di
     if (const char *h = field_or(opts, &plinth_model_options::head, (const char *)nullptr)) o.head = h;
     if (const char *d = field_or(opts, &plinth_model_options::dtype, (const char *)nullptr)) {
       auto dt = dtype_from_user(d);
-      if (!dt) throw Error(PLINTH_ERR_INVALID_ARGUMENT, std::string("unknown dtype '") + d + "' (use f32, f16 or bf16)");
+      if (!dt) throw Error(PLINTH_ERR_INVALID_ARGUMENT, std::string("unknown dtype '") + d + "' (use f32, f16, bf16, q8 or q4)");
       o.dtype = *dt;
     }
     o.n_threads = field_or(opts, &plinth_model_options::n_threads, 0);

@@ -34,6 +34,8 @@ const char *dtype_name(int32_t dtype) {
   case PLINTH_DTYPE_F64: return "f64";
   case PLINTH_DTYPE_BOOL: return "bool";
   case PLINTH_DTYPE_I16: return "i16";
+  case PLINTH_DTYPE_Q8_0: return "q8_0";
+  case PLINTH_DTYPE_Q4_0: return "q4_0";
   default: return "unknown";
   }
 }
@@ -56,6 +58,8 @@ std::optional<int32_t> dtype_from_user(std::string_view s) {
   if (s == "f32" || s == "float32" || s == "fp32") return PLINTH_DTYPE_F32;
   if (s == "f16" || s == "float16" || s == "fp16") return PLINTH_DTYPE_F16;
   if (s == "bf16" || s == "bfloat16") return PLINTH_DTYPE_BF16;
+  if (s == "q8" || s == "q8_0") return PLINTH_DTYPE_Q8_0;
+  if (s == "q4" || s == "q4_0") return PLINTH_DTYPE_Q4_0;
   return std::nullopt;
 }
 

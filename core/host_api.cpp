@@ -7,6 +7,7 @@
 #include "dtype.hpp"
 #include "error.hpp"
 #include "logging.hpp"
+#include "quantize.hpp"
 
 namespace plinth {
 
@@ -153,10 +154,19 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
       return PLINTH_ERR_UNSUPPORTED;
     }
     int32_t want = dtype;
+    const bool quantizable = r->shape.size() == 2 && row_bytes(PLINTH_DTYPE_Q8_0, r->shape[1]) > 0;
     if (want < 0) {
-      // Policy: vectors (norms, biases) in the compute dtype; matrices in the load dtype.
+      // Policy: vectors (norms, biases) in the compute dtype; matrices in the load dtype;
+      // matrices whose rows do not split into quantization blocks stay f32.
       if (!is_float(r->dtype)) want = r->dtype == PLINTH_DTYPE_I64 ? PLINTH_DTYPE_I32 : r->dtype;
-      else want = r->shape.size() >= 2 ? m->load_dtype : PLINTH_DTYPE_F32;
+      else if (r->shape.size() < 2) want = PLINTH_DTYPE_F32;
+      else if (is_quantized(m->load_dtype) && !quantizable) want = PLINTH_DTYPE_F32;
+      else want = m->load_dtype;
+    }
+    if (is_quantized(want) && (!quantizable || !is_float(r->dtype))) {
+      set_last_error("weight '" + std::string(name) + "' cannot be stored as " + dtype_name(want) +
+                     " (needs a float matrix whose rows are a multiple of 32 values)");
+      return PLINTH_ERR_INVALID_ARGUMENT;
     }
     auto key = std::make_pair(std::string(name), want);
     if (auto it = m->loaded.find(key); it != m->loaded.end()) {
@@ -173,6 +183,14 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
       // Stored format is the device format: hand the mapped bytes over (borrowed, no copy
       // on a host-memory backend).
       be.check(be.ops->tensor_from_host(be.ctx, want, ndim, shape, r->data, 1, &t),
+               "uploading weight");
+    } else if (is_quantized(want)) {
+      std::vector<float> f(static_cast<size_t>(r->numel()));
+      std::vector<uint8_t> src(r->data, r->data + r->nbytes); // aligned copy
+      convert_elements(src.data(), r->dtype, f.data(), PLINTH_DTYPE_F32, f.size());
+      std::vector<uint8_t> q(static_cast<size_t>(r->shape[0]) * row_bytes(want, r->shape[1]));
+      quantize_rows(f.data(), r->shape[0], r->shape[1], want, q.data());
+      be.check(be.ops->tensor_from_host(be.ctx, want, ndim, shape, q.data(), 0, &t),
                "uploading weight");
     } else {
       std::vector<uint8_t> buf(static_cast<size_t>(r->numel()) * dtype_size(want));

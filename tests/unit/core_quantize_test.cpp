@@ -32,8 +32,10 @@ TEST(Quantize, RoundTripErrorWithinHalfStep) {
         const float step = dt == PLINTH_DTYPE_Q8_0 ? amax / 127 : amax / 8;
         for (int i = 0; i < 32; ++i) {
           const int64_t k = b * 32 + i;
-          // half a quantization step, plus the f16 rounding of the scale
-          EXPECT_LE(std::fabs(y[k] - x[r * n + k]), 0.5f * step + amax * 2e-3f) << dt << " " << k;
+          // Q8: half a step. Q4 maps the largest magnitude to -8, so a value of the other sign
+          // near +amax clamps at +7: up to one step. Plus the f16 rounding of the scale.
+          const float bound = (dt == PLINTH_DTYPE_Q8_0 ? 0.5f : 1.0f) * step + amax * 2e-3f;
+          EXPECT_LE(std::fabs(y[k] - x[r * n + k]), bound) << dt << " " << k;
         }
       }
     }

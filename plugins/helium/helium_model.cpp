@@ -1,0 +1,164 @@
+#include "helium_model.hpp"
+
+#include <cmath>
+
+#include "error.hpp"
+
+namespace plinth::helium {
+
+using plugin::fail;
+
+Head parse_head(const char *head) {
+  const std::string h = head != nullptr && *head != '\0' ? head : "causal_lm";
+  if (h == "base") return Head::base;
+  if (h == "causal_lm") return Head::causal_lm;
+  if (h == "seq_cls") return Head::seq_cls;
+  if (h == "tok_cls") return Head::tok_cls;
+  fail(PLINTH_ERR_UNSUPPORTED, "helium: head '" + h + "' is not served");
+}
+
+namespace {
+
+// transformers builds the projection with or without a bias from the config flag and
+// ignores checkpoint tensors the module does not have; a missing bias it needs is an error.
+plugin::Linear load_linear(const plugin::Weights &w, const std::string &name, bool bias) {
+  plugin::Linear l;
+  l.weight = w.get(name + ".weight");
+  if (bias) l.bias = w.get(name + ".bias");
+  return l;
+}
+
+} // namespace
+
+HeliumModel::HeliumModel(const plinth_model_env &env)
+    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+  plugin::Config cfg(env.host, env.model_host);
+  cfg_ = HeliumConfig::read(cfg);
+  plugin::Weights w(env.host, env.model_host);
+
+  // HeliumModel checkpoints store the trunk at the top level, the heads under "model.".
+  const std::string p = w.prefix("embed_tokens.weight", {"model.", ""});
+  embed_ = w.get(p + "embed_tokens.weight");
+  norm_ = w.get(p + "norm.weight");
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(cfg_.head_dim)));
+  for (int64_t i = 0; i < cfg_.num_layers; ++i) {
+    const std::string lp = p + "layers." + std::to_string(i) + ".";
+    HeliumLayer layer;
+    layer.input_norm = w.get(lp + "input_layernorm.weight");
+    layer.post_attention_norm = w.get(lp + "post_attention_layernorm.weight");
+    // Loaded through the common block for its shape checks, then the biases are set the way
+    // HeliumAttention builds them: q/k/v follow attention_bias, o_proj never has one.
+    layer.attn = plugin::RotaryAttention::load(w, lp + "self_attn.", cfg_.num_heads,
+                                               cfg_.num_kv_heads, cfg_.head_dim);
+    layer.attn.q = load_linear(w, lp + "self_attn.q_proj", cfg_.attention_bias);
+    layer.attn.k = load_linear(w, lp + "self_attn.k_proj", cfg_.attention_bias);
+    layer.attn.v = load_linear(w, lp + "self_attn.v_proj", cfg_.attention_bias);
+    layer.attn.o = load_linear(w, lp + "self_attn.o_proj", false);
+    layer.attn.scale = scale;
+    layer.mlp.gate = load_linear(w, lp + "mlp.gate_proj", cfg_.mlp_bias);
+    layer.mlp.up = load_linear(w, lp + "mlp.up_proj", cfg_.mlp_bias);
+    layer.mlp.down = load_linear(w, lp + "mlp.down_proj", cfg_.mlp_bias);
+    layer.mlp.act = cfg_.hidden_act;
+    layers_.push_back(std::move(layer));
+  }
+  rope_ = plugin::rope_options(ops_, cfg_.rope);
+  // apply_rotary_pos_emb in modeling_helium interleaves cos/sin (repeat_interleave(2)) and
+  // rotates adjacent pairs: the GPT-J layout, not rotate-half.
+  rope_.neox = false;
+
+  switch (head_) {
+  case Head::causal_lm:
+    // Tied embeddings are stored once (no lm_head.weight); an untied checkpoint has its own.
+    lm_head_ =
+        !cfg_.tie_word_embeddings && w.has("lm_head.weight") ? w.get("lm_head.weight") : embed_;
+    break;
+  case Head::seq_cls:
+  case Head::tok_cls: score_ = plugin::Linear::load(w, "score"); break;
+  case Head::base: break;
+  }
+}
+
+Tensor HeliumModel::trunk(const Tensor &ids, const Tensor &positions, const Tensor &key_mask,
+                          const std::vector<plugin::KvCache> *caches, int64_t past,
+                          const HiddenFn &on_hidden) const {
+  Tensor h = ops_.get_rows(embed_, ids);
+  const float eps = static_cast<float>(cfg_.rms_norm_eps);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (on_hidden) on_hidden(static_cast<int64_t>(i), h);
+    const HeliumLayer &layer = layers_[i];
+    Tensor x = ops_.rms_norm(h, layer.input_norm, eps);
+    ops_.add_(h, layer.attn(ops_, x, positions, rope_, key_mask,
+                            caches != nullptr ? &(*caches)[i] : nullptr, past));
+    x = ops_.rms_norm(h, layer.post_attention_norm, eps);
+    ops_.add_(h, layer.mlp(ops_, x));
+  }
+  return h;
+}
+
+Tensor HeliumModel::final_norm(const Tensor &h) const {
+  return ops_.rms_norm(h, norm_, static_cast<float>(cfg_.rms_norm_eps));
+}
+
+Tensor HeliumModel::pool_last_token(const Tensor &h, const plugin::IntInput &ids) const {
+  // GenericForSequenceClassification pools at the rightmost token that is not the pad id
+  // (argmax of index * non_pad: 0 for a row of pads); without a pad id, at the last token,
+  // which transformers only allows for a batch of one.
+  const int64_t B = ids.shape[0];
+  const int64_t T = ids.shape[1];
+  if (!cfg_.pad_token_id && B != 1)
+    fail(PLINTH_ERR_INVALID_ARGUMENT,
+         "helium seq_cls: batches of more than one row need pad_token_id in config.json");
+  std::vector<int32_t> rows(static_cast<size_t>(B));
+  for (int64_t b = 0; b < B; ++b) {
+    int64_t last_tok = T - 1;
+    if (cfg_.pad_token_id) {
+      last_tok = 0;
+      for (int64_t t = 0; t < T; ++t)
+        if (ids.at(b, t) != *cfg_.pad_token_id) last_tok = t;
+    }
+    rows[static_cast<size_t>(b)] = static_cast<int32_t>(b * T + last_tok);
+  }
+  Tensor flat = ops_.view(h, {B * T, cfg_.hidden_size});
+  return ops_.get_rows(flat, ops_.from_host({B}, rows));
+}
+
+void HeliumModel::forward(const plugin::ForwardIO &io) const {
+  plugin::IntInput ids = io.require_ints("input_ids");
+  if (ids.shape.size() != 2)
+    fail(PLINTH_ERR_INVALID_ARGUMENT, "helium: input_ids must be [batch, seq]");
+  const int64_t B = ids.shape[0];
+  const int64_t T = ids.shape[1];
+  std::vector<int32_t> mask(static_cast<size_t>(B * T), 1);
+  if (auto m = io.ints("attention_mask")) {
+    if (m->shape != ids.shape)
+      fail(PLINTH_ERR_INVALID_ARGUMENT, "helium: attention_mask must match input_ids");
+    mask = m->data;
+  }
+  // A plain forward numbers positions 0..T-1 in every row (cache_position), padding or not.
+  std::vector<int32_t> pos(static_cast<size_t>(B * T));
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < T; ++t)
+      pos[static_cast<size_t>(b * T + t)] = static_cast<int32_t>(t);
+
+  Tensor ids_t = ops_.from_host({B, T}, ids.data);
+  Tensor pos_t = ops_.from_host({B, T}, pos);
+  Tensor mask_t = ops_.from_host({B, T}, mask);
+
+  auto on_hidden = [&](int64_t i, const Tensor &h) {
+    const std::string name = "hidden_states." + std::to_string(i);
+    if (io.want(name)) io.emit(name, h);
+  };
+  Tensor h = final_norm(trunk(ids_t, pos_t, mask_t, nullptr, 0, on_hidden));
+  // transformers' last hidden state is the one after the final norm.
+  const std::string last = "hidden_states." + std::to_string(cfg_.num_layers);
+  if (io.want(last)) io.emit(last, h);
+
+  switch (head_) {
+  case Head::base: io.emit("last_hidden_state", h); break;
+  case Head::causal_lm: io.emit("logits", lm_logits(h)); break;
+  case Head::tok_cls: io.emit("logits", score_(ops_, h)); break;
+  case Head::seq_cls: io.emit("logits", score_(ops_, pool_last_token(h, ids))); break;
+  }
+}
+
+} // namespace plinth::helium

@@ -1,0 +1,65 @@
+// The Helium decoder (HeliumModel) and its heads, built from backend ops. Helium is a
+// Llama-style decoder that differs in its rotary layout: it rotates adjacent pairs
+// (x[2i], x[2i+1]) by frequency i (GPT-J style, the backend rope op's neox = 0), where
+// Llama/Mistral rotate halves.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "blocks.hpp"
+#include "forward_io.hpp"
+#include "helium_config.hpp"
+#include "ops.hpp"
+
+namespace plinth::helium {
+
+using plugin::Tensor;
+
+enum class Head { base, causal_lm, seq_cls, tok_cls };
+
+struct HeliumLayer {
+  Tensor input_norm;
+  Tensor post_attention_norm;
+  plugin::RotaryAttention attn;
+  plugin::GatedMlp mlp;
+};
+
+class HeliumModel {
+public:
+  explicit HeliumModel(const plinth_model_env &env);
+
+  const HeliumConfig &config() const { return cfg_; }
+  const plugin::Ops &ops() const { return ops_; }
+  bool can_generate() const { return head_ == Head::causal_lm; }
+
+  void forward(const plugin::ForwardIO &io) const;
+
+  // Embeddings, then every layer. `on_hidden(i, h)` sees the embeddings (i = 0) and each
+  // layer's output but the last; the caller applies the final norm. With caches, new
+  // keys/values go to slot `past` of each layer's cache.
+  using HiddenFn = std::function<void(int64_t, const Tensor &)>;
+  Tensor trunk(const Tensor &ids, const Tensor &positions, const Tensor &key_mask,
+               const std::vector<plugin::KvCache> *caches, int64_t past,
+               const HiddenFn &on_hidden) const;
+  Tensor final_norm(const Tensor &h) const;
+  Tensor lm_logits(const Tensor &h) const { return ops_.linear(h, lm_head_); }
+
+private:
+  Tensor pool_last_token(const Tensor &h, const plugin::IntInput &ids) const;
+
+  plugin::Ops ops_;
+  HeliumConfig cfg_;
+  Head head_;
+  Tensor embed_;
+  Tensor norm_;
+  Tensor lm_head_;
+  plugin::Linear score_; // seq_cls / tok_cls
+  plugin::RopeOptions rope_;
+  std::vector<HeliumLayer> layers_;
+};
+
+Head parse_head(const char *head);
+
+} // namespace plinth::helium

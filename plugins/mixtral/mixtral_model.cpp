@@ -1,0 +1,160 @@
+#include "mixtral_model.hpp"
+
+#include <cmath>
+
+#include "error.hpp"
+
+namespace plinth::mixtral {
+
+using plugin::fail;
+
+Head parse_head(const char *head) {
+  const std::string h = head != nullptr && *head != '\0' ? head : "causal_lm";
+  if (h == "base") return Head::base;
+  if (h == "causal_lm") return Head::causal_lm;
+  if (h == "seq_cls") return Head::seq_cls;
+  if (h == "tok_cls") return Head::tok_cls;
+  if (h == "qa") return Head::qa;
+  fail(PLINTH_ERR_UNSUPPORTED, "mixtral: head '" + h + "' is not served");
+}
+
+MixtralModel::MixtralModel(const plinth_model_env &env)
+    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+  plugin::Config cfg(env.host, env.model_host);
+  cfg_ = MixtralConfig::read(cfg);
+  plugin::Weights w(env.host, env.model_host);
+
+  // MixtralModel checkpoints store the trunk at the top level, the heads under "model.".
+  const std::string p = w.prefix("embed_tokens.weight", {"model.", ""});
+  embed_ = w.get(p + "embed_tokens.weight");
+  norm_ = w.get(p + "norm.weight");
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(cfg_.head_dim)));
+  for (int64_t i = 0; i < cfg_.num_layers; ++i) {
+    const std::string lp = p + "layers." + std::to_string(i) + ".";
+    MixtralLayer layer;
+    layer.input_norm = w.get(lp + "input_layernorm.weight");
+    layer.post_attention_norm = w.get(lp + "post_attention_layernorm.weight");
+    layer.attn = plugin::RotaryAttention::load(w, lp + "self_attn.", cfg_.num_heads,
+                                               cfg_.num_kv_heads, cfg_.head_dim);
+    layer.attn.scale = scale;
+    layer.attn.window = cfg_.sliding_window;
+    layer.moe = SparseMoe::load(ops_, w, lp, cfg_.num_experts, cfg_.experts_per_token,
+                                cfg_.hidden_size, cfg_.intermediate_size, cfg_.hidden_act);
+    layers_.push_back(std::move(layer));
+  }
+  rope_ = plugin::rope_options(ops_, cfg_.rope);
+
+  switch (head_) {
+  case Head::causal_lm:
+    // Tied embeddings are stored once (no lm_head.weight); an untied checkpoint has its own.
+    lm_head_ =
+        !cfg_.tie_word_embeddings && w.has("lm_head.weight") ? w.get("lm_head.weight") : embed_;
+    break;
+  case Head::seq_cls:
+  case Head::tok_cls: score_ = plugin::Linear::load(w, "score"); break;
+  case Head::qa: score_ = plugin::Linear::load(w, "qa_outputs"); break;
+  case Head::base: break;
+  }
+}
+
+Tensor MixtralModel::trunk(const Tensor &ids, const Tensor &positions, const Tensor &key_mask,
+                           const std::vector<plugin::KvCache> *caches, int64_t past,
+                           const HiddenFn &on_hidden, const WantFn &want_router,
+                           const HiddenFn &on_router) const {
+  Tensor h = ops_.get_rows(embed_, ids);
+  const float eps = static_cast<float>(cfg_.rms_norm_eps);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const auto li = static_cast<int64_t>(i);
+    if (on_hidden) on_hidden(li, h);
+    const MixtralLayer &layer = layers_[i];
+    Tensor x = ops_.rms_norm(h, layer.input_norm, eps);
+    ops_.add_(h, layer.attn(ops_, x, positions, rope_, key_mask,
+                            caches != nullptr ? &(*caches)[i] : nullptr, past));
+    x = ops_.rms_norm(h, layer.post_attention_norm, eps);
+    Tensor logits;
+    const bool router = on_router && want_router && want_router(li);
+    ops_.add_(h, layer.moe(ops_, x, router ? &logits : nullptr));
+    if (router) on_router(li, logits);
+  }
+  return h;
+}
+
+Tensor MixtralModel::final_norm(const Tensor &h) const {
+  return ops_.rms_norm(h, norm_, static_cast<float>(cfg_.rms_norm_eps));
+}
+
+Tensor MixtralModel::pool_last_token(const Tensor &h, const plugin::IntInput &ids) const {
+  // GenericForSequenceClassification pools at the rightmost token that is not the pad id
+  // (argmax of index * non_pad: 0 for a row of pads); without a pad id, at the last token,
+  // which transformers only allows for a batch of one.
+  const int64_t B = ids.shape[0];
+  const int64_t T = ids.shape[1];
+  if (!cfg_.pad_token_id && B != 1)
+    fail(PLINTH_ERR_INVALID_ARGUMENT,
+         "mixtral seq_cls: batches of more than one row need pad_token_id in config.json");
+  std::vector<int32_t> rows(static_cast<size_t>(B));
+  for (int64_t b = 0; b < B; ++b) {
+    int64_t last_tok = T - 1;
+    if (cfg_.pad_token_id) {
+      last_tok = 0;
+      for (int64_t t = 0; t < T; ++t)
+        if (ids.at(b, t) != *cfg_.pad_token_id) last_tok = t;
+    }
+    rows[static_cast<size_t>(b)] = static_cast<int32_t>(b * T + last_tok);
+  }
+  Tensor flat = ops_.view(h, {B * T, cfg_.hidden_size});
+  return ops_.get_rows(flat, ops_.from_host({B}, rows));
+}
+
+void MixtralModel::forward(const plugin::ForwardIO &io) const {
+  plugin::IntInput ids = io.require_ints("input_ids");
+  if (ids.shape.size() != 2)
+    fail(PLINTH_ERR_INVALID_ARGUMENT, "mixtral: input_ids must be [batch, seq]");
+  const int64_t B = ids.shape[0];
+  const int64_t T = ids.shape[1];
+  std::vector<int32_t> mask(static_cast<size_t>(B * T), 1);
+  if (auto m = io.ints("attention_mask")) {
+    if (m->shape != ids.shape)
+      fail(PLINTH_ERR_INVALID_ARGUMENT, "mixtral: attention_mask must match input_ids");
+    mask = m->data;
+  }
+  // A plain forward numbers positions 0..T-1 in every row (cache_position), padding or not.
+  std::vector<int32_t> pos(static_cast<size_t>(B * T));
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < T; ++t)
+      pos[static_cast<size_t>(b * T + t)] = static_cast<int32_t>(t);
+
+  Tensor ids_t = ops_.from_host({B, T}, ids.data);
+  Tensor pos_t = ops_.from_host({B, T}, pos);
+  Tensor mask_t = ops_.from_host({B, T}, mask);
+
+  auto on_hidden = [&](int64_t i, const Tensor &h) {
+    const std::string name = "hidden_states." + std::to_string(i);
+    if (io.want(name)) io.emit(name, h);
+  };
+  // Router logits are per token row: [B * T, num_experts], padding rows included.
+  auto want_router = [&](int64_t i) { return io.want("router_logits." + std::to_string(i)); };
+  auto on_router = [&](int64_t i, const Tensor &logits) {
+    io.emit("router_logits." + std::to_string(i), logits);
+  };
+  Tensor h = final_norm(trunk(ids_t, pos_t, mask_t, nullptr, 0, on_hidden, want_router, on_router));
+  // transformers' last hidden state is the one after the final norm.
+  const std::string last = "hidden_states." + std::to_string(cfg_.num_layers);
+  if (io.want(last)) io.emit(last, h);
+
+  switch (head_) {
+  case Head::base: io.emit("last_hidden_state", h); break;
+  case Head::causal_lm: io.emit("logits", lm_logits(h)); break;
+  case Head::tok_cls: io.emit("logits", score_(ops_, h)); break;
+  case Head::qa: {
+    Tensor logits = score_(ops_, h); // [B, T, 2]
+    Tensor both = ops_.permute(logits, {2, 0, 1});
+    io.emit("start_logits", ops_.view(both, {B, T}, 0));
+    io.emit("end_logits", ops_.view(both, {B, T}, B * T));
+    break;
+  }
+  case Head::seq_cls: io.emit("logits", score_(ops_, pool_last_token(h, ids))); break;
+  }
+}
+
+} // namespace plinth::mixtral

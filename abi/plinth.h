@@ -94,7 +94,8 @@ typedef struct plinth_model_options {
   uint32_t struct_size;
   const char *backend; /* "cpu", "cuda", ...; NULL = runtime default */
   const char *dtype; /* weight matrices on the device: "f32", "f16", "bf16", "q8" (Q8_0) or
-                        "q4" (Q4_0), quantized on load; NULL = "f32" */
+                        "q4" (Q4_0), quantized on load, or "auto" (as stored when the
+                        checkpoint is f16/bf16, else f32); NULL = "f32" */
   const char *head;    /* "causal_lm", "base", ...; NULL = from config.json architectures */
   int32_t n_threads;   /* 0 = runtime's */
 } plinth_model_options;
@@ -119,6 +120,7 @@ typedef struct plinth_model_info {
   int64_t n_parameters;
   int64_t vocab_size;
   int32_t can_generate;
+  int64_t weight_bytes; /* bytes of weights on the device (after any quantization) */
 } plinth_model_info;
 
 PLINTH_EXPORT plinth_status plinth_model_get_info(const plinth_model *model,

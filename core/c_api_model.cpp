@@ -24,16 +24,19 @@ PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *di
     ModelLoadOptions o;
     if (const char *b = field_or(opts, &plinth_model_options::backend, (const char *)nullptr)) o.backend = b;
     if (const char *h = field_or(opts, &plinth_model_options::head, (const char *)nullptr)) o.head = h;
-    if (const char *d = field_or(opts, &plinth_model_options::dtype, (const char *)nullptr)) {
+    if (const char *d = field_or(opts, &plinth_model_options::dtype, (const char *)nullptr);
+        d && std::string(d) == "auto") {
+      o.dtype = -1; // resolved by the model from the checkpoint
+    } else if (d) {
       auto dt = dtype_from_user(d);
-      if (!dt) throw Error(PLINTH_ERR_INVALID_ARGUMENT, std::string("unknown dtype '") + d + "' (use f32, f16, bf16, q8 or q4)");
+      if (!dt) throw Error(PLINTH_ERR_INVALID_ARGUMENT, std::string("unknown dtype '") + d + "' (use f32, f16, bf16, q8, q4 or auto)");
       o.dtype = *dt;
     }
     o.n_threads = field_or(opts, &plinth_model_options::n_threads, 0);
     auto m = std::make_unique<plinth_model>();
     m->model = std::make_unique<Model>(rt->rt, dir, o);
     m->stored_dtype = dtype_name(m->model->checkpoint().dominant_dtype());
-    m->dtype = dtype_name(o.dtype);
+    m->dtype = dtype_name(m->model->load_dtype());
     *out = m.release();
   });
 }
@@ -59,6 +62,7 @@ PLINTH_EXPORT plinth_status plinth_model_get_info(const plinth_model *m, plinth_
     info.n_parameters = mm.checkpoint().n_parameters();
     info.vocab_size = mm.info().vocab_size;
     info.can_generate = mm.info().can_generate;
+    info.weight_bytes = mm.weight_bytes();
     const size_t n = std::min<size_t>(out->struct_size ? out->struct_size : sizeof info, sizeof info);
     std::memcpy(out, &info, n);
     out->struct_size = static_cast<uint32_t>(n);

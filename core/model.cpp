@@ -6,6 +6,7 @@
 #include "dtype.hpp"
 #include "error.hpp"
 #include "logging.hpp"
+#include "quantize.hpp"
 
 namespace plinth {
 
@@ -50,7 +51,8 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
 
   host_.checkpoint = checkpoint_.get();
   host_.backend = backend_.get();
-  host_.load_dtype = opts.dtype;
+  // "auto": keep half-precision checkpoints in their stored dtype, everything else in f32.
+  host_.load_dtype = opts.dtype >= 0 ? opts.dtype : checkpoint_->dominant_dtype();
   plinth_model_env env{};
   env.struct_size = sizeof env;
   env.host = host_api_table();
@@ -81,6 +83,16 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
     tokenizer_error_ = e.what();
     log_message(PLINTH_LOG_DEBUG, "no tokenizer for " + dir + ": " + e.what());
   }
+}
+
+int64_t Model::weight_bytes() const {
+  int64_t total = 0;
+  for (const auto &[key, t] : host_.loaded) {
+    int64_t rows = 1;
+    for (int i = 0; i + 1 < t->ndim; ++i) rows *= t->shape[i];
+    total += rows * static_cast<int64_t>(row_bytes(t->dtype, t->ndim ? t->shape[t->ndim - 1] : 1));
+  }
+  return total;
 }
 
 Model::~Model() {

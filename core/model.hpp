@@ -18,7 +18,7 @@ namespace plinth {
 
 struct ModelLoadOptions {
   std::string backend; // "" = runtime default
-  int32_t dtype = PLINTH_DTYPE_F32;
+  int32_t dtype = PLINTH_DTYPE_F32; // -1: as stored (f16/bf16 kept, else f32)
   std::string head; // "" = from config
   int32_t n_threads = 0;
 };
@@ -26,7 +26,7 @@ struct ModelLoadOptions {
 // A named host tensor produced by a forward pass.
 struct HostOutput {
   std::string name;
-  int32_t dtype = PLINTH_DTYPE_F32;
+  int32_t dtype = PLINTH_DTYPE_F32; // -1: as stored (f16/bf16 kept, else f32)
   std::vector<int64_t> shape;
   std::vector<uint8_t> data;
 };
@@ -45,6 +45,8 @@ public:
   const BackendInstance &backend() const { return *backend_; }
   const plinth_arch_model_info &info() const { return info_; }
   int32_t load_dtype() const { return host_.load_dtype; }
+  // Bytes of all weights the plugin loaded onto the device (at their device dtype).
+  int64_t weight_bytes() const;
   // nullptr when the directory ships no tokenizer (the reason is in tokenizer_error()).
   const tok::Tokenizer *tokenizer() const { return tokenizer_.get(); }
   const std::string &tokenizer_error() const { return tokenizer_error_; }

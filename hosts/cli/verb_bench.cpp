@@ -1,19 +1,174 @@
-// `plinth bench`: placeholder until benchmarking lands (a later issue).
+// `plinth bench`: prompt-processing and decoding speed of a model, reported next to what the
+// machine can do, measured in the same run: decode as a fraction of the memory read bandwidth
+// (decoding one token reads every weight once), prompt processing as a fraction of the f32 GEMM
+// rate of OpenBLAS.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "bench_machine.hpp"
 #include "cli_common.hpp"
+#include "demo_model.hpp"
 #include "verbs.hpp"
 
 namespace plinth_cli {
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+struct Run {
+  double prompt_s = 0, decode_s = 0;
+};
+
+// One prefill of `prompt` tokens then `gen` single-token steps, on a fresh session.
+Run run_once(plinth_model *model, int batch, int prompt, int gen, int64_t vocab, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int32_t> pick(3, static_cast<int32_t>(std::max<int64_t>(4, vocab) - 1));
+  std::vector<int32_t> ids(static_cast<size_t>(batch) * prompt);
+  for (auto &v : ids) v = pick(rng);
+  std::vector<float> logits(static_cast<size_t>(batch * vocab));
+  plinth_session *raw = nullptr;
+  check_status(plinth_session_create(model, batch, prompt + gen, &raw));
+  SessionPtr session(raw);
+  Run r;
+  auto t0 = Clock::now();
+  check_status(plinth_session_step(raw, ids.data(), prompt, nullptr, logits.data()));
+  r.prompt_s = seconds_since(t0);
+  std::vector<int32_t> next(static_cast<size_t>(batch));
+  t0 = Clock::now();
+  for (int s = 0; s < gen; ++s) {
+    for (int b = 0; b < batch; ++b) { // greedy, so the work is what generation does
+      const float *row = logits.data() + b * vocab;
+      next[static_cast<size_t>(b)] = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
+    }
+    check_status(plinth_session_step(raw, next.data(), 1, nullptr, logits.data()));
+  }
+  r.decode_s = seconds_since(t0);
+  return r;
+}
+
+} // namespace
+
 int verb_bench(const Args &args) {
   GlobalOptions globals;
+  std::string model_dir, backend, quant = "none", dtype;
+  int prompt = 64, gen = 32, batch = 1, repeat = 3;
+  bool json = false, no_machine = false;
   po::options_description desc("bench options");
+  desc.add_options()("model,m", po::value(&model_dir)->value_name("DIR"),
+                     "model directory (default: the demo model)")(
+      "prompt", po::value(&prompt)->value_name("N"), "prompt tokens per row (64)")(
+      "gen", po::value(&gen)->value_name("N"), "decoded tokens per row (32)")(
+      "batch", po::value(&batch)->value_name("B"), "rows decoded together (1)")(
+      "quant", po::value(&quant)->value_name("q8|q4|none"), "quantize weights on load (none)")(
+      "dtype", po::value(&dtype)->value_name("f32|f16|bf16"),
+      "weight dtype when not quantizing (default: as stored for f16/bf16, else f32)")(
+      "backend", po::value(&backend)->value_name("NAME"), "backend (default: runtime's)")(
+      "repeat", po::value(&repeat)->value_name("R"), "timed runs; medians are reported (3)")(
+      "json", po::bool_switch(&json), "machine-readable output")(
+      "no-machine", po::bool_switch(&no_machine),
+      "skip the bandwidth and sgemm reference measurements");
   add_global_options(desc, globals);
   po::variables_map vm;
-  if (!parse_verb_args(args, desc, {}, vm, "plinth bench [options]")) return kExitOk;
-  std::cerr << "plinth bench: not implemented yet\n";
-  return kExitFailure;
+  if (!parse_verb_args(args, desc, {}, vm, "plinth bench [-m DIR] [options]")) return kExitOk;
+  if (prompt <= 0 || gen <= 0 || batch <= 0 || repeat <= 0)
+    throw UsageError("--prompt, --gen, --batch and --repeat must be positive");
+  if (quant == "q8" || quant == "q4") dtype = quant;
+  else if (dtype.empty()) dtype = "auto";
+  else if (quant != "none") throw UsageError("--quant must be q8, q4 or none");
+  if (model_dir.empty()) {
+    auto demo = find_demo_model();
+    if (!demo) throw UsageError("no -m given and the demo model was not found");
+    model_dir = *demo;
+  }
+
+  RuntimePtr rt = make_runtime(globals);
+  const auto t_load = Clock::now();
+  ModelPtr model = load_model(rt.get(), model_dir, backend, dtype, "causal_lm", globals.threads);
+  const double load_s = seconds_since(t_load);
+  plinth_model_info info{};
+  info.struct_size = sizeof info;
+  check_status(plinth_model_get_info(model.get(), &info));
+  if (!info.can_generate || info.vocab_size <= 0)
+    throw UsageError("the model cannot generate; bench measures causal language models");
+
+  if (!json) std::cerr << "bench: warming up\n";
+  run_once(model.get(), batch, std::min(prompt, 8), 2, info.vocab_size, 7);
+  std::vector<double> prompt_tps, decode_tps;
+  for (int r = 0; r < repeat; ++r) {
+    if (!json) std::cerr << "bench: run " << (r + 1) << "/" << repeat << "\n";
+    Run run = run_once(model.get(), batch, prompt, gen, info.vocab_size, 100 + static_cast<uint64_t>(r));
+    prompt_tps.push_back(batch * prompt / run.prompt_s);
+    decode_tps.push_back(batch * gen / run.decode_s);
+  }
+  const long rss = peak_rss_bytes();
+  const std::string device = info.device, dtype_used = info.dtype;
+  const int64_t weight_bytes = info.weight_bytes, n_params = info.n_parameters;
+  model.reset(); // free the weights before measuring the machine
+  rt.reset();
+
+  const int threads = globals.threads > 0 ? globals.threads : static_cast<int>(std::thread::hardware_concurrency());
+  double bw = 0, sgemm = 0;
+  if (!no_machine) {
+    if (!json) std::cerr << "bench: measuring read bandwidth and sgemm\n";
+    bw = measure_read_bandwidth(threads, 5);
+    sgemm = measure_sgemm_gflops(threads, 2048, 3);
+  }
+  const double p_tps = median(prompt_tps), d_tps = median(decode_tps);
+  // Each decode step reads every weight once per step (rows of a batch share the read).
+  const double decode_gbs = d_tps / batch * static_cast<double>(weight_bytes) / 1e9;
+  const double prompt_gflops = 2.0 * static_cast<double>(n_params) * p_tps / 1e9;
+
+  nlohmann::json j = {{"model", model_dir},         {"device", device},
+                      {"dtype", dtype_used},         {"threads", threads},
+                      {"batch", batch},              {"prompt_tokens", prompt},
+                      {"gen_tokens", gen},           {"parameters", n_params},
+                      {"weight_bytes", weight_bytes}, {"load_s", load_s},
+                      {"peak_rss_bytes", rss},       {"prompt_tok_s", p_tps},
+                      {"decode_tok_s", d_tps},       {"decode_weight_gb_s", decode_gbs},
+                      {"prompt_gflop_s", prompt_gflops}};
+  if (!no_machine) {
+    j["machine_read_gb_s"] = bw;
+    j["machine_sgemm_gflop_s"] = sgemm;
+    j["decode_fraction_of_bandwidth"] = decode_gbs / bw;
+    j["prompt_fraction_of_sgemm"] = prompt_gflops / sgemm;
+  }
+  if (json) {
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  char line[256];
+  std::printf("model        %s\ndevice       %s\n", model_dir.c_str(), device.c_str());
+  std::printf("weights      %s, %.2f GB on the device, %s parameters\n", dtype_used.c_str(),
+              weight_bytes / 1e9, human_count(n_params).c_str());
+  std::printf("load         %.2f s, peak RSS %.2f GB\n", load_s, rss / 1e9);
+  std::snprintf(line, sizeof line, "prompt       %.1f tok/s  (%d x %d tokens; %.1f GFLOP/s at 2*params*tokens)",
+                p_tps, batch, prompt, prompt_gflops);
+  std::printf("%s\n", line);
+  std::printf("decode       %.2f tok/s  (%d x %d tokens; weights streamed at %.2f GB/s)\n", d_tps,
+              batch, gen, decode_gbs);
+  if (!no_machine) {
+    std::printf("machine      read bandwidth %.2f GB/s, sgemm %.1f GFLOP/s (%d threads)\n", bw, sgemm,
+                threads);
+    std::printf("fractions    decode %.0f%% of read bandwidth, prompt %.0f%% of sgemm\n",
+                100 * decode_gbs / bw, 100 * prompt_gflops / sgemm);
+  }
+  return kExitOk;
 }
 
 } // namespace plinth_cli

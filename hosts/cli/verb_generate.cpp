@@ -53,7 +53,7 @@ int verb_generate(const Args &args) {
       "top-p", po::value(&top_p)->value_name("P"), "nucleus sampling mass; 1 = off")(
       "seed", po::value(&seed)->value_name("S"), "random seed for sampling")(
       "backend", po::value(&backend)->value_name("NAME"), "backend (default: runtime's)")(
-      "dtype", po::value(&dtype)->value_name("f32|bf16|f16"), "weight dtype on the device");
+      "dtype", po::value(&dtype)->value_name("f32|bf16|f16|q8|q4"), "weight dtype on the device");
   add_global_options(desc, globals);
   po::variables_map vm;
   if (!parse_verb_args(args, desc, {}, vm, "plinth generate [-m DIR] -p TEXT [options]"))

@@ -1,0 +1,161 @@
+#include "biogpt_model.hpp"
+
+#include <cmath>
+
+#include "error.hpp"
+
+namespace plinth::biogpt {
+
+using plugin::fail;
+
+Head parse_head(const char *head) {
+  const std::string h = head != nullptr && *head != '\0' ? head : "causal_lm";
+  if (h == "base") return Head::base;
+  if (h == "causal_lm") return Head::causal_lm;
+  if (h == "seq_cls") return Head::seq_cls;
+  if (h == "tok_cls") return Head::tok_cls;
+  fail(PLINTH_ERR_UNSUPPORTED, "biogpt: head '" + h + "' is not served");
+}
+
+BioGptModel::BioGptModel(const plinth_model_env &env)
+    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+  plugin::Config cfg(env.host, env.model_host);
+  cfg_ = BioGptConfig::read(cfg);
+  plugin::Weights w(env.host, env.model_host);
+
+  // BioGptModel checkpoints keep the trunk at the top level, the task models under "biogpt.".
+  const std::string p = w.prefix("embed_tokens.weight", {"biogpt.", ""});
+  embed_tokens_ = w.get(p + "embed_tokens.weight");
+  embed_positions_ = w.get(p + "embed_positions.weight");
+  if (embed_tokens_.dim(1) != cfg_.hidden_size || embed_positions_.dim(1) != cfg_.hidden_size)
+    fail(PLINTH_ERR_FORMAT, "biogpt: embedding widths do not match hidden_size");
+  final_norm_ = LayerNorm::load(w, p + "layer_norm");
+
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(cfg_.head_dim)));
+  for (int64_t i = 0; i < cfg_.num_layers; ++i) {
+    const std::string lp = p + "layers." + std::to_string(i) + ".";
+    BioGptLayer l;
+    l.attn_norm = LayerNorm::load(w, lp + "self_attn_layer_norm");
+    l.attn = BioGptAttention::load(w, lp + "self_attn.", cfg_.num_heads, cfg_.head_dim);
+    l.attn.scale = scale;
+    l.ffn_norm = LayerNorm::load(w, lp + "final_layer_norm");
+    l.mlp = BioGptMlp::load(w, lp, cfg_.hidden_act);
+    if (l.mlp.fc1.out_features() != cfg_.intermediate_size)
+      fail(PLINTH_ERR_FORMAT, "biogpt: '" + lp + "fc1.weight' does not match intermediate_size");
+    layers_.push_back(std::move(l));
+  }
+
+  switch (head_) {
+  case Head::causal_lm:
+    // output_projection is tied to embed_tokens (the unscaled table) unless the config unties
+    // it; save_pretrained then stores the shared matrix once.
+    lm_head_ = !cfg_.tie_word_embeddings && w.has("output_projection.weight")
+                   ? w.get("output_projection.weight")
+                   : embed_tokens_;
+    // Sessions hand back vocab_size logits per row: the matrix must produce exactly that.
+    if (lm_head_.dim(0) != cfg_.vocab_size || lm_head_.dim(1) != cfg_.hidden_size)
+      fail(PLINTH_ERR_FORMAT, "biogpt: output_projection does not match vocab_size x hidden_size");
+    break;
+  case Head::seq_cls: score_ = Linear::load(w, "score"); break;
+  case Head::tok_cls: score_ = Linear::load(w, "classifier"); break;
+  case Head::base: break;
+  }
+}
+
+Tensor BioGptModel::trunk(const Tensor &ids, const std::vector<int32_t> &pos,
+                          const Tensor &key_mask, const std::vector<plugin::KvCache> *caches,
+                          int64_t past, const HiddenFn &on_hidden) const {
+  const int64_t rows = embed_positions_.dim(0);
+  std::vector<int32_t> table_rows(pos.size());
+  for (size_t i = 0; i < pos.size(); ++i) {
+    const int64_t r = static_cast<int64_t>(pos[i]) + BioGptConfig::kPositionOffset;
+    if (r < 0 || r >= rows)
+      fail(PLINTH_ERR_INVALID_ARGUMENT,
+           "biogpt: position " + std::to_string(pos[i]) +
+               " is outside the position table (max_position_embeddings " +
+               std::to_string(rows - BioGptConfig::kPositionOffset) + ")");
+    table_rows[i] = static_cast<int32_t>(r);
+  }
+  Tensor h = ops_.get_rows(embed_tokens_, ids);
+  if (cfg_.embed_scale != 1.0f) ops_.affine_(h, cfg_.embed_scale, 0.0f);
+  ops_.add_(h,
+            ops_.get_rows(embed_positions_, ops_.from_host({ids.dim(0), ids.dim(1)}, table_rows)));
+
+  const float eps = BioGptConfig::kLayerNormEps;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (on_hidden) on_hidden(static_cast<int64_t>(i), h);
+    const BioGptLayer &l = layers_[i];
+    ops_.add_(h, l.attn(ops_, l.attn_norm(ops_, h, eps), key_mask,
+                        caches != nullptr ? &(*caches)[i] : nullptr, past));
+    ops_.add_(h, l.mlp(ops_, l.ffn_norm(ops_, h, eps)));
+  }
+  return h;
+}
+
+Tensor BioGptModel::final_norm(const Tensor &h) const {
+  return final_norm_(ops_, h, BioGptConfig::kLayerNormEps);
+}
+
+void BioGptModel::forward(const plugin::ForwardIO &io) const {
+  plugin::IntInput ids = io.require_ints("input_ids");
+  if (ids.shape.size() != 2)
+    fail(PLINTH_ERR_INVALID_ARGUMENT, "biogpt: input_ids must be [batch, seq]");
+  const int64_t B = ids.shape[0];
+  const int64_t T = ids.shape[1];
+  std::vector<int32_t> mask(static_cast<size_t>(B * T), 1);
+  if (auto m = io.ints("attention_mask")) {
+    if (m->shape != ids.shape)
+      fail(PLINTH_ERR_INVALID_ARGUMENT, "biogpt: attention_mask must match input_ids");
+    mask = m->data;
+  }
+  // Without position_ids BioGptModel numbers positions 0..T-1 in every row (cache_position),
+  // padding or not.
+  std::vector<int32_t> pos(static_cast<size_t>(B * T));
+  if (auto given = io.ints("position_ids")) {
+    if (given->shape != ids.shape)
+      fail(PLINTH_ERR_INVALID_ARGUMENT, "biogpt: position_ids must match input_ids");
+    pos = given->data;
+  } else {
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < T; ++t)
+        pos[static_cast<size_t>(b * T + t)] = static_cast<int32_t>(t);
+  }
+
+  Tensor ids_t = ops_.from_host({B, T}, ids.data);
+  Tensor mask_t = ops_.from_host({B, T}, mask);
+  auto on_hidden = [&](int64_t i, const Tensor &h) {
+    const std::string name = "hidden_states." + std::to_string(i);
+    if (io.want(name)) io.emit(name, h);
+  };
+  Tensor h = final_norm(trunk(ids_t, pos, mask_t, nullptr, 0, on_hidden));
+  // transformers' last hidden state is the one after the final layer norm.
+  const std::string last = "hidden_states." + std::to_string(cfg_.num_layers);
+  if (io.want(last)) io.emit(last, h);
+
+  switch (head_) {
+  case Head::base: io.emit("last_hidden_state", h); break;
+  case Head::causal_lm: io.emit("logits", lm_logits(h)); break;
+  case Head::tok_cls: io.emit("logits", score_(ops_, h)); break;
+  case Head::seq_cls: {
+    // BioGptForSequenceClassification pools at index (number of non-pad tokens) - 1, which
+    // is the last real token of a right-padded row; -1 (a row of pads, or no pad id at all)
+    // indexes the last position, as Python's negative indexing does.
+    std::vector<int32_t> rows(static_cast<size_t>(B));
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t idx = -1;
+      if (cfg_.pad_token_id) {
+        for (int64_t t = 0; t < T; ++t)
+          if (ids.at(b, t) != *cfg_.pad_token_id) ++idx;
+      }
+      if (idx < 0) idx += T;
+      rows[static_cast<size_t>(b)] = static_cast<int32_t>(b * T + idx);
+    }
+    Tensor flat = ops_.view(h, {B * T, cfg_.hidden_size});
+    Tensor pooled = ops_.get_rows(flat, ops_.from_host({B}, rows));
+    io.emit("logits", score_(ops_, pooled));
+    break;
+  }
+  }
+}
+
+} // namespace plinth::biogpt

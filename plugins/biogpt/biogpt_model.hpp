@@ -1,0 +1,59 @@
+// The BioGPT decoder (BioGptModel) and its heads, built from backend ops.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "biogpt_config.hpp"
+#include "biogpt_layers.hpp"
+#include "forward_io.hpp"
+
+namespace plinth::biogpt {
+
+enum class Head { base, causal_lm, seq_cls, tok_cls };
+
+struct BioGptLayer {
+  LayerNorm attn_norm; // self_attn_layer_norm (pre-LN)
+  BioGptAttention attn;
+  LayerNorm ffn_norm; // final_layer_norm (pre-LN before fc1)
+  BioGptMlp mlp;
+};
+
+class BioGptModel {
+public:
+  explicit BioGptModel(const plinth_model_env &env);
+
+  const BioGptConfig &config() const { return cfg_; }
+  const plugin::Ops &ops() const { return ops_; }
+  bool can_generate() const { return head_ == Head::causal_lm; }
+
+  void forward(const plugin::ForwardIO &io) const;
+
+  // Scaled token embeddings plus learned positions (table row = position + 2), then every
+  // layer. `pos` holds the positions on the host ([B, T], checked against the table here).
+  // `on_hidden(i, h)` sees the embeddings (i = 0) and each layer's output but the last
+  // (i = 1 .. L-1); the caller applies the final layer norm. With caches, new keys/values go
+  // to slot `past`.
+  using HiddenFn = std::function<void(int64_t, const Tensor &)>;
+  Tensor trunk(const Tensor &ids, const std::vector<int32_t> &pos, const Tensor &key_mask,
+               const std::vector<plugin::KvCache> *caches, int64_t past,
+               const HiddenFn &on_hidden) const;
+  Tensor final_norm(const Tensor &h) const;
+  Tensor lm_logits(const Tensor &h) const { return ops_.linear(h, lm_head_); }
+
+private:
+  plugin::Ops ops_;
+  BioGptConfig cfg_;
+  Head head_;
+  Tensor embed_tokens_;
+  Tensor embed_positions_;
+  LayerNorm final_norm_;
+  Tensor lm_head_; // output_projection
+  Linear score_;   // seq_cls "score", tok_cls "classifier"
+  std::vector<BioGptLayer> layers_;
+};
+
+Head parse_head(const char *head);
+
+} // namespace plinth::biogpt

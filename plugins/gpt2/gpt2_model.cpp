@@ -1,0 +1,182 @@
+#include "gpt2_model.hpp"
+
+#include <cmath>
+
+#include "error.hpp"
+
+namespace plinth::gpt2 {
+
+using plugin::fail;
+
+Head parse_head(const char *head) {
+  const std::string h = head != nullptr && *head != '\0' ? head : "causal_lm";
+  if (h == "base") return Head::base;
+  if (h == "causal_lm") return Head::causal_lm;
+  if (h == "seq_cls") return Head::seq_cls;
+  if (h == "tok_cls") return Head::tok_cls;
+  if (h == "qa") return Head::qa;
+  fail(PLINTH_ERR_UNSUPPORTED, "gpt2: head '" + h + "' is not served");
+}
+
+Gpt2Model::Gpt2Model(const plinth_model_env &env)
+    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+  plugin::Config cfg(env.host, env.model_host);
+  cfg_ = Gpt2Config::read(cfg);
+  plugin::Weights w(env.host, env.model_host);
+  const Loader ld{ops_, w, env};
+
+  // GPT2Model checkpoints keep the trunk at the top level, the task models under
+  // "transformer.".
+  const std::string p = w.prefix("wte.weight", {"transformer.", ""});
+  wte_ = w.get(p + "wte.weight");
+  wpe_ = w.get(p + "wpe.weight");
+  if (wte_.dim(1) != cfg_.hidden_size || wpe_.dim(1) != cfg_.hidden_size)
+    fail(PLINTH_ERR_FORMAT, "gpt2: embedding widths do not match n_embd");
+  ln_f_ = LayerNorm::load(w, p + "ln_f");
+
+  for (int64_t i = 0; i < cfg_.num_layers; ++i) {
+    const std::string lp = p + "h." + std::to_string(i) + ".";
+    Gpt2Block b;
+    b.ln_1 = LayerNorm::load(w, lp + "ln_1");
+    b.attn = Gpt2Attention::load(ld, lp + "attn.", cfg_.num_heads, cfg_.head_dim);
+    // The scores are divided by sqrt(head_dim) (scale_attn_weights) and by layer_idx + 1
+    // (scale_attn_by_inverse_layer_idx); one combined factor here.
+    double scale =
+        cfg_.scale_attn_weights ? 1.0 / std::sqrt(static_cast<double>(cfg_.head_dim)) : 1.0;
+    if (cfg_.scale_attn_by_inverse_layer_idx) scale /= static_cast<double>(i + 1);
+    b.attn.scale = static_cast<float>(scale);
+    b.ln_2 = LayerNorm::load(w, lp + "ln_2");
+    b.mlp = Gpt2Mlp::load(ld, lp + "mlp.");
+    b.mlp.act = cfg_.activation;
+    b.mlp.identity = cfg_.activation_identity;
+    if (b.mlp.fc.out_features() != cfg_.inner_size)
+      fail(PLINTH_ERR_FORMAT, "gpt2: '" + lp + "mlp.c_fc.weight' does not match n_inner");
+    blocks_.push_back(std::move(b));
+  }
+
+  switch (head_) {
+  case Head::causal_lm:
+    // lm_head is tied to wte unless the config unties it; save_pretrained then stores the
+    // shared matrix once (without lm_head.weight).
+    lm_head_ =
+        !cfg_.tie_word_embeddings && w.has("lm_head.weight") ? w.get("lm_head.weight") : wte_;
+    // Sessions hand back vocab_size logits per row: the matrix must produce exactly that.
+    if (lm_head_.dim(0) != cfg_.vocab_size || lm_head_.dim(1) != cfg_.hidden_size)
+      fail(PLINTH_ERR_FORMAT, "gpt2: the lm_head matrix does not match vocab_size x n_embd");
+    break;
+  case Head::seq_cls: score_ = Linear::load(w, "score"); break;
+  case Head::tok_cls: score_ = Linear::load(w, "classifier"); break;
+  case Head::qa: score_ = Linear::load(w, "qa_outputs"); break;
+  case Head::base: break;
+  }
+}
+
+Tensor Gpt2Model::trunk(const Tensor &ids, const std::vector<int32_t> &pos,
+                        const Tensor &token_types, const Tensor &key_mask,
+                        const std::vector<plugin::KvCache> *caches, int64_t past,
+                        const HiddenFn &on_hidden) const {
+  const int64_t rows = wpe_.dim(0);
+  for (int32_t p : pos)
+    if (p < 0 || p >= rows)
+      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: position " + std::to_string(p) +
+                                            " is outside the position table (n_positions " +
+                                            std::to_string(rows) + ")");
+  Tensor h = ops_.get_rows(wte_, ids);
+  ops_.add_(h, ops_.get_rows(wpe_, ops_.from_host({ids.dim(0), ids.dim(1)}, pos)));
+  // GPT2Model embeds token_type_ids with the token table itself (there is no separate one).
+  if (token_types) ops_.add_(h, ops_.get_rows(wte_, token_types));
+
+  const float eps = static_cast<float>(cfg_.layer_norm_eps);
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    if (on_hidden) on_hidden(static_cast<int64_t>(i), h);
+    const Gpt2Block &b = blocks_[i];
+    ops_.add_(h, b.attn(ops_, b.ln_1(ops_, h, eps), key_mask,
+                        caches != nullptr ? &(*caches)[i] : nullptr, past));
+    ops_.add_(h, b.mlp(ops_, b.ln_2(ops_, h, eps)));
+  }
+  return h;
+}
+
+Tensor Gpt2Model::final_norm(const Tensor &h) const {
+  return ln_f_(ops_, h, static_cast<float>(cfg_.layer_norm_eps));
+}
+
+void Gpt2Model::forward(const plugin::ForwardIO &io) const {
+  plugin::IntInput ids = io.require_ints("input_ids");
+  if (ids.shape.size() != 2)
+    fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: input_ids must be [batch, seq]");
+  const int64_t B = ids.shape[0];
+  const int64_t T = ids.shape[1];
+  std::vector<int32_t> mask(static_cast<size_t>(B * T), 1);
+  if (auto m = io.ints("attention_mask")) {
+    if (m->shape != ids.shape)
+      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: attention_mask must match input_ids");
+    mask = m->data;
+  }
+  // Without position_ids GPT2Model numbers positions 0..T-1 in every row (cache_position),
+  // padding or not.
+  std::vector<int32_t> pos(static_cast<size_t>(B * T));
+  if (auto given = io.ints("position_ids")) {
+    if (given->shape != ids.shape)
+      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: position_ids must match input_ids");
+    pos = given->data;
+  } else {
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < T; ++t)
+        pos[static_cast<size_t>(b * T + t)] = static_cast<int32_t>(t);
+  }
+  Tensor token_types;
+  if (auto tt = io.ints("token_type_ids")) {
+    if (tt->shape != ids.shape)
+      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: token_type_ids must match input_ids");
+    token_types = ops_.from_host({B, T}, tt->data);
+  }
+
+  Tensor ids_t = ops_.from_host({B, T}, ids.data);
+  Tensor mask_t = ops_.from_host({B, T}, mask);
+  auto on_hidden = [&](int64_t i, const Tensor &h) {
+    const std::string name = "hidden_states." + std::to_string(i);
+    if (io.want(name)) io.emit(name, h);
+  };
+  Tensor h = final_norm(trunk(ids_t, pos, token_types, mask_t, nullptr, 0, on_hidden));
+  // transformers' last hidden state is the one after ln_f.
+  const std::string last = "hidden_states." + std::to_string(cfg_.num_layers);
+  if (io.want(last)) io.emit(last, h);
+
+  switch (head_) {
+  case Head::base: io.emit("last_hidden_state", h); break;
+  case Head::causal_lm: io.emit("logits", lm_logits(h)); break;
+  case Head::tok_cls: io.emit("logits", score_(ops_, h)); break;
+  case Head::qa: {
+    Tensor logits = score_(ops_, h); // [B, T, 2]
+    Tensor both = ops_.permute(logits, {2, 0, 1});
+    io.emit("start_logits", ops_.view(both, {B, T}, 0));
+    io.emit("end_logits", ops_.view(both, {B, T}, B * T));
+    break;
+  }
+  case Head::seq_cls: {
+    // GPT2ForSequenceClassification pools at the rightmost token that is not the pad id
+    // (argmax of index * non_pad: 0 for a row of pads); without a pad id, at the last token,
+    // which it only allows for a batch of one.
+    if (!cfg_.pad_token_id && B != 1)
+      fail(PLINTH_ERR_INVALID_ARGUMENT,
+           "gpt2 seq_cls: batches of more than one row need pad_token_id in config.json");
+    std::vector<int32_t> rows(static_cast<size_t>(B));
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t last_tok = T - 1;
+      if (cfg_.pad_token_id) {
+        last_tok = 0;
+        for (int64_t t = 0; t < T; ++t)
+          if (ids.at(b, t) != *cfg_.pad_token_id) last_tok = t;
+      }
+      rows[static_cast<size_t>(b)] = static_cast<int32_t>(b * T + last_tok);
+    }
+    Tensor flat = ops_.view(h, {B * T, cfg_.hidden_size});
+    Tensor pooled = ops_.get_rows(flat, ops_.from_host({B}, rows));
+    io.emit("logits", score_(ops_, pooled));
+    break;
+  }
+  }
+}
+
+} // namespace plinth::gpt2

@@ -1,0 +1,58 @@
+// The GPT-2 decoder (GPT2Model) and its heads, built from backend ops.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "forward_io.hpp"
+#include "gpt2_config.hpp"
+#include "gpt2_layers.hpp"
+
+namespace plinth::gpt2 {
+
+enum class Head { base, causal_lm, seq_cls, tok_cls, qa };
+
+struct Gpt2Block {
+  LayerNorm ln_1;
+  Gpt2Attention attn;
+  LayerNorm ln_2;
+  Gpt2Mlp mlp;
+};
+
+class Gpt2Model {
+public:
+  explicit Gpt2Model(const plinth_model_env &env);
+
+  const Gpt2Config &config() const { return cfg_; }
+  const plugin::Ops &ops() const { return ops_; }
+  bool can_generate() const { return head_ == Head::causal_lm; }
+
+  void forward(const plugin::ForwardIO &io) const;
+
+  // Token (+ token type) and position embeddings, then every block. `on_hidden(i, h)` sees
+  // the embeddings (i = 0) and each block's output but the last (i = 1 .. L-1); the caller
+  // applies ln_f. positions [B, T] i32 must lie inside the position table (checked here on
+  // the host copy `pos`). With caches, new keys/values go to slot `past`.
+  using HiddenFn = std::function<void(int64_t, const Tensor &)>;
+  Tensor trunk(const Tensor &ids, const std::vector<int32_t> &pos, const Tensor &token_types,
+               const Tensor &key_mask, const std::vector<plugin::KvCache> *caches, int64_t past,
+               const HiddenFn &on_hidden) const;
+  Tensor final_norm(const Tensor &h) const;
+  Tensor lm_logits(const Tensor &h) const { return ops_.linear(h, lm_head_); }
+
+private:
+  plugin::Ops ops_;
+  Gpt2Config cfg_;
+  Head head_;
+  Tensor wte_;
+  Tensor wpe_;
+  LayerNorm ln_f_;
+  Tensor lm_head_;
+  Linear score_; // seq_cls "score", tok_cls "classifier", qa "qa_outputs"
+  std::vector<Gpt2Block> blocks_;
+};
+
+Head parse_head(const char *head);
+
+} // namespace plinth::gpt2

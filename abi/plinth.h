@@ -7,8 +7,10 @@
  *  - Every fallible call returns plinth_status; on failure the outputs are left untouched and
  *    plinth_last_error() (thread-local, valid until the thread's next failing call) says why.
  *  - Option structs are versioned: struct_size first. Always fill one with its *_init function,
- *    which sets struct_size and every default; the library reads only the fields that fit in
- *    the struct_size it is given, so a program built with an older header keeps working.
+ *    passing sizeof the struct as the program sees it: plinth_model_options_init(&o, sizeof o).
+ *    It writes at most that many bytes (so an older, smaller struct is never overrun), sets
+ *    struct_size and every default; the library reads only the fields that fit in struct_size,
+ *    so a program built with an older header keeps working with a newer library.
  *  - Strings are UTF-8, NUL-terminated unless a length is given. No exception crosses.
  *  - Threading: a runtime and a loaded model may be shared across threads; the library
  *    serialises calls that use the same model. A session is used by one thread at a time.
@@ -54,7 +56,7 @@ typedef struct plinth_runtime_options {
   void *log_user_data;
 } plinth_runtime_options;
 
-PLINTH_EXPORT void plinth_runtime_options_init(plinth_runtime_options *opts);
+PLINTH_EXPORT void plinth_runtime_options_init(plinth_runtime_options *opts, size_t size);
 PLINTH_EXPORT plinth_status plinth_runtime_create(const plinth_runtime_options *opts,
                                                   plinth_runtime **out);
 PLINTH_EXPORT void plinth_runtime_free(plinth_runtime *rt);
@@ -98,9 +100,10 @@ typedef struct plinth_model_options {
                         checkpoint is f16/bf16, else f32); NULL = "f32" */
   const char *head;    /* "causal_lm", "base", ...; NULL = from config.json architectures */
   int32_t n_threads;   /* 0 = runtime's */
+  int32_t reserved;    /* keeps the layout free of trailing padding (see ARCHITECTURE.md) */
 } plinth_model_options;
 
-PLINTH_EXPORT void plinth_model_options_init(plinth_model_options *opts);
+PLINTH_EXPORT void plinth_model_options_init(plinth_model_options *opts, size_t size);
 /* dir: a Hugging Face model directory (config.json + safetensors + tokenizer files). */
 PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *dir,
                                               const plinth_model_options *opts,
@@ -137,7 +140,7 @@ typedef struct plinth_forward_options {
   const char *const *wanted;    /* NULL-terminated extra output names; NULL = none */
 } plinth_forward_options;
 
-PLINTH_EXPORT void plinth_forward_options_init(plinth_forward_options *opts);
+PLINTH_EXPORT void plinth_forward_options_init(plinth_forward_options *opts, size_t size);
 /* Inputs are named host tensors (int32 or int64): input_ids, attention_mask, ...
  * Outputs are float32 (or integer) host tensors owned by *out. */
 PLINTH_EXPORT plinth_status plinth_model_forward(plinth_model *model,
@@ -187,7 +190,7 @@ typedef struct plinth_generate_options {
   void *user_data;
 } plinth_generate_options;
 
-PLINTH_EXPORT void plinth_generate_options_init(plinth_generate_options *opts);
+PLINTH_EXPORT void plinth_generate_options_init(plinth_generate_options *opts, size_t size);
 
 /* Generates from token ids. prompt_ids [batch, n_prompt] left-padded where attention_mask
  * [batch, n_prompt] (NULL: all ones) is 0. out_ids [batch, n_prompt + max_new_tokens]
@@ -220,9 +223,10 @@ typedef struct plinth_encode_options {
   const char *pair;           /* second sequence or NULL */
   int64_t pair_len;           /* -1 = NUL-terminated */
   int32_t max_length;         /* 0 = no truncation */
+  int32_t reserved;           /* keeps the layout free of trailing padding */
 } plinth_encode_options;
 
-PLINTH_EXPORT void plinth_encode_options_init(plinth_encode_options *opts);
+PLINTH_EXPORT void plinth_encode_options_init(plinth_encode_options *opts, size_t size);
 /* text_len -1 = NUL-terminated. */
 PLINTH_EXPORT plinth_status plinth_tokenize(const plinth_tokenizer *tok, const char *text,
                                             int64_t text_len, const plinth_encode_options *opts,
@@ -248,7 +252,7 @@ typedef struct plinth_entity_options {
   int32_t reserved;
 } plinth_entity_options;
 
-PLINTH_EXPORT void plinth_entity_options_init(plinth_entity_options *opts);
+PLINTH_EXPORT void plinth_entity_options_init(plinth_entity_options *opts, size_t size);
 PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *tok, const char *text,
                                                      int64_t text_len,
                                                      const plinth_encode_options *opts,

@@ -1,4 +1,5 @@
 // Version, errors, dtypes: the parts of the C API that need no handle.
+#include <cstddef>
 #include <cstring>
 
 #include "c_api_internal.hpp"
@@ -46,3 +47,15 @@ PLINTH_EXPORT const char *plinth_status_string(plinth_status s) {
 }
 
 } // extern "C"
+
+// ABI rule (docs/ARCHITECTURE.md): input structs end without trailing padding, so a member
+// appended in a later version never overlaps bytes an older host left uninitialised.
+#define PLINTH_NO_TAIL_PADDING(S, last)                                                        \
+  static_assert(offsetof(S, last) + sizeof(((S *)nullptr)->last) == sizeof(S),                \
+                #S " has trailing padding: add a reserved member")
+PLINTH_NO_TAIL_PADDING(plinth_runtime_options, log_user_data);
+PLINTH_NO_TAIL_PADDING(plinth_model_options, reserved);
+PLINTH_NO_TAIL_PADDING(plinth_forward_options, wanted);
+PLINTH_NO_TAIL_PADDING(plinth_generate_options, user_data);
+PLINTH_NO_TAIL_PADDING(plinth_encode_options, reserved);
+PLINTH_NO_TAIL_PADDING(plinth_entity_options, reserved);

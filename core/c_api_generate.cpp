@@ -33,22 +33,22 @@ PLINTH_EXPORT int32_t plinth_session_past(const plinth_session *s) {
   return s ? s->session->past() : 0;
 }
 
-PLINTH_EXPORT void plinth_generate_options_init(plinth_generate_options *o) {
-  if (!o) return;
-  *o = plinth_generate_options{};
-  o->struct_size = sizeof *o;
-  o->max_new_tokens = 64;
-  o->temperature = 0.0f;
-  o->top_k = 0;
-  o->top_p = 1.0f;
-  o->seed = 0;
-  o->stop_at_eos = 1;
-  o->add_special = 1;
+PLINTH_EXPORT void plinth_generate_options_init(plinth_generate_options *o, size_t size) {
+  plinth_generate_options d{};
+  d.struct_size = sizeof d;
+  d.max_new_tokens = 64;
+  d.temperature = 0.0f;
+  d.top_k = 0;
+  d.top_p = 1.0f;
+  d.seed = 0;
+  d.stop_at_eos = 1;
+  d.add_special = 1;
+  plinth::init_versioned(o, size, d);
 }
 
 static GenerateParams params_from(const plinth_generate_options *o) {
   plinth_generate_options d;
-  plinth_generate_options_init(&d);
+  plinth_generate_options_init(&d, sizeof d);
   GenerateParams p;
   p.max_new_tokens = field_or(o, &plinth_generate_options::max_new_tokens, d.max_new_tokens);
   p.sampling.temperature = field_or(o, &plinth_generate_options::temperature, d.temperature);

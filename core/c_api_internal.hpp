@@ -2,6 +2,8 @@
 // the guard that turns every C++ exception into a status + last-error message.
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -75,6 +77,16 @@ template <class S, class T> T field_or(const S *s, T S::*member, T fallback) {
   if (!s) return fallback;
   const size_t end = reinterpret_cast<size_t>(&(static_cast<const S *>(nullptr)->*member)) + sizeof(T);
   return s->struct_size >= end ? s->*member : fallback;
+}
+
+// Fills a caller's options struct of `size` bytes (its own sizeof, possibly an older, smaller
+// layout) with the defaults in `d`, never writing past `size`.
+template <class S> void init_versioned(S *o, size_t size, const S &d) {
+  if (!o || size < sizeof(uint32_t)) return;
+  const size_t n = std::min(size, sizeof(S));
+  std::memset(static_cast<void *>(o), 0, size);
+  std::memcpy(static_cast<void *>(o), &d, n);
+  o->struct_size = static_cast<uint32_t>(n);
 }
 
 // Writes a string into a caller buffer with the API's BUFFER_TOO_SMALL convention.

@@ -10,10 +10,10 @@ plinth_model::~plinth_model() { delete tokenizer; }
 
 extern "C" {
 
-PLINTH_EXPORT void plinth_model_options_init(plinth_model_options *o) {
-  if (!o) return;
-  *o = plinth_model_options{};
-  o->struct_size = sizeof *o;
+PLINTH_EXPORT void plinth_model_options_init(plinth_model_options *o, size_t size) {
+  plinth_model_options d{};
+  d.struct_size = sizeof d;
+  plinth::init_versioned(o, size, d);
 }
 
 PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *dir,
@@ -79,10 +79,10 @@ PLINTH_EXPORT plinth_status plinth_model_tokenizer(plinth_model *m, plinth_token
   });
 }
 
-PLINTH_EXPORT void plinth_forward_options_init(plinth_forward_options *o) {
-  if (!o) return;
-  *o = plinth_forward_options{};
-  o->struct_size = sizeof *o;
+PLINTH_EXPORT void plinth_forward_options_init(plinth_forward_options *o, size_t size) {
+  plinth_forward_options d{};
+  d.struct_size = sizeof d;
+  plinth::init_versioned(o, size, d);
 }
 
 PLINTH_EXPORT plinth_status plinth_model_forward(plinth_model *m, const plinth_host_tensor *inputs,

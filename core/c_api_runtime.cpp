@@ -11,11 +11,11 @@ using namespace plinth;
 
 extern "C" {
 
-PLINTH_EXPORT void plinth_runtime_options_init(plinth_runtime_options *o) {
-  if (!o) return;
-  *o = plinth_runtime_options{};
-  o->struct_size = sizeof *o;
-  o->log_level = -1;
+PLINTH_EXPORT void plinth_runtime_options_init(plinth_runtime_options *o, size_t size) {
+  plinth_runtime_options d{};
+  d.struct_size = sizeof d;
+  d.log_level = -1;
+  plinth::init_versioned(o, size, d);
 }
 
 PLINTH_EXPORT plinth_status plinth_runtime_create(const plinth_runtime_options *opts,

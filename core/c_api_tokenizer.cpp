@@ -1,4 +1,5 @@
-// C API: tokenizers on their own (load from a model directory, encode, decode).
+// C API: tokenizers on their own (load from a model directory, encode, decode), and the
+// entity-aware encoding of LUKE / mLUKE.
 #include <cstring>
 
 #include "c_api_internal.hpp"
@@ -23,12 +24,12 @@ PLINTH_EXPORT void plinth_tokenizer_free(plinth_tokenizer *t) {
   if (t && !t->borrowed) delete t;
 }
 
-PLINTH_EXPORT void plinth_encode_options_init(plinth_encode_options *o) {
-  if (!o) return;
-  *o = plinth_encode_options{};
-  o->struct_size = sizeof *o;
-  o->add_special_tokens = 1;
-  o->pair_len = -1;
+PLINTH_EXPORT void plinth_encode_options_init(plinth_encode_options *o, size_t size) {
+  plinth_encode_options d{};
+  d.struct_size = sizeof d;
+  d.add_special_tokens = 1;
+  d.pair_len = -1;
+  plinth::init_versioned(o, size, d);
 }
 
 PLINTH_EXPORT plinth_status plinth_tokenize(const plinth_tokenizer *t, const char *text,
@@ -73,6 +74,98 @@ PLINTH_EXPORT const char *plinth_encoding_token(const plinth_encoding *e, int64_
   return e->enc.tokens[static_cast<size_t>(i)].c_str();
 }
 PLINTH_EXPORT void plinth_encoding_free(plinth_encoding *e) { delete e; }
+
+PLINTH_EXPORT void plinth_entity_options_init(plinth_entity_options *o, size_t size) {
+  plinth_entity_options d{};
+  d.struct_size = sizeof d;
+  plinth::init_versioned(o, size, d);
+}
+
+PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *t, const char *text,
+                                                     int64_t text_len,
+                                                     const plinth_encode_options *opts,
+                                                     const plinth_entity_options *eopts,
+                                                     plinth_encoding **out) {
+  return guarded([&] {
+    require(t && text && out, "tokenizer, text or out is NULL");
+    tok::EncodeOptions eo;
+    eo.add_special_tokens = field_or(opts, &plinth_encode_options::add_special_tokens, 1) != 0;
+    if (const char *pair = field_or(opts, &plinth_encode_options::pair, (const char *)nullptr)) {
+      const int64_t pl = field_or(opts, &plinth_encode_options::pair_len, (int64_t)-1);
+      eo.pair = pl < 0 ? std::string(pair) : std::string(pair, static_cast<size_t>(pl));
+    }
+    const int32_t ml = field_or(opts, &plinth_encode_options::max_length, 0);
+    require(ml >= 0, "max_length must be >= 0");
+    eo.max_length = static_cast<size_t>(ml);
+
+    tok::EntityOptions en;
+    const int32_t n = field_or(eopts, &plinth_entity_options::n_spans, 0);
+    const int64_t *spans = field_or(eopts, &plinth_entity_options::spans, (const int64_t *)nullptr);
+    require(n >= 0 && (n == 0 || spans), "entity spans are missing");
+    for (int32_t i = 0; i < n; ++i) en.spans.emplace_back(spans[2 * i], spans[2 * i + 1]);
+    if (const char *const *names =
+            field_or(eopts, &plinth_entity_options::entities, (const char *const *)nullptr)) {
+      en.entities.emplace();
+      for (int32_t i = 0; i < n; ++i) {
+        require(names[i] != nullptr, "an entity name is NULL");
+        en.entities->emplace_back(names[i]);
+      }
+    }
+    if (const char *task = field_or(eopts, &plinth_entity_options::task, (const char *)nullptr))
+      en.task = std::string(task);
+    en.max_mention_length = field_or(eopts, &plinth_entity_options::max_mention_length, 0);
+    require(en.max_mention_length >= 0, "max_mention_length must be >= 0");
+
+    std::string_view sv = text_len < 0 ? std::string_view(text) : std::string_view(text, static_cast<size_t>(text_len));
+    auto e = std::make_unique<plinth_encoding>();
+    e->enc = t->tok->encode_entities(sv, eo, en);
+    for (auto &[s, end] : e->enc.offsets) {
+      e->flat_offsets.push_back(s);
+      e->flat_offsets.push_back(end);
+    }
+    *out = e.release();
+  });
+}
+
+namespace {
+const tok::EntityEncoding *entities_of(const plinth_encoding *e) {
+  return e && e->enc.entities ? &*e->enc.entities : nullptr;
+}
+const int32_t *data_or_null(const std::vector<int32_t> &v) { return v.empty() ? nullptr : v.data(); }
+} // namespace
+
+PLINTH_EXPORT int64_t plinth_encoding_entity_count(const plinth_encoding *e) {
+  const auto *en = entities_of(e);
+  return en ? static_cast<int64_t>(en->ids.size()) : 0;
+}
+PLINTH_EXPORT int32_t plinth_encoding_mention_length(const plinth_encoding *e) {
+  const auto *en = entities_of(e);
+  return en ? en->mention_length : 0;
+}
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_ids(const plinth_encoding *e) {
+  const auto *en = entities_of(e);
+  return en ? data_or_null(en->ids) : nullptr;
+}
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_position_ids(const plinth_encoding *e) {
+  const auto *en = entities_of(e);
+  return en ? data_or_null(en->position_ids) : nullptr;
+}
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_attention_mask(const plinth_encoding *e) {
+  const auto *en = entities_of(e);
+  return en ? data_or_null(en->attention_mask) : nullptr;
+}
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_token_type_ids(const plinth_encoding *e) {
+  const auto *en = entities_of(e);
+  return en ? data_or_null(en->token_type_ids) : nullptr;
+}
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_start_positions(const plinth_encoding *e) {
+  const auto *en = entities_of(e);
+  return en && en->has_span_positions ? data_or_null(en->start_positions) : nullptr;
+}
+PLINTH_EXPORT const int32_t *plinth_encoding_entity_end_positions(const plinth_encoding *e) {
+  const auto *en = entities_of(e);
+  return en && en->has_span_positions ? data_or_null(en->end_positions) : nullptr;
+}
 
 PLINTH_EXPORT plinth_status plinth_detokenize(const plinth_tokenizer *t, const int32_t *ids,
                                               int64_t n, int32_t skip_special, char *buf,

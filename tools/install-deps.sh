@@ -9,6 +9,7 @@ packages=(
   libopenblas-dev libtomlplusplus-dev nlohmann-json3-dev
   libutf8proc-dev libpcre2-dev libsentencepiece-dev
   libgtest-dev googletest
+  golang-go python3   # language bindings: hosts/go (cgo), hosts/python (ctypes)
 )
 if [[ "${1:-}" == "--with-hip" ]]; then packages+=(hipcc); fi
 

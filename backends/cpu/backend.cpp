@@ -41,9 +41,12 @@ size_t dtype_size(int32_t dtype) {
   }
 }
 
+bool known_dtype(int32_t dtype) { return dtype_size(dtype) != 0 || is_quantized(dtype); }
+
 const char *dtype_name(int32_t dtype) {
-  static const char *const names[] = {"f32", "f16", "bf16", "i32",  "i64",
-                                      "u8",  "i8",  "f64",  "bool", "i16"};
+  static const char *const names[] = {"f32", "f16",  "bf16", "i32",  "i64",  "u8",
+                                      "i8",  "f64",  "bool", "i16",  "q8_0", "q4_0"};
+  static_assert(sizeof(names) / sizeof(names[0]) == PLINTH_DTYPE_COUNT_);
   if (dtype >= 0 && dtype < PLINTH_DTYPE_COUNT_) return names[dtype];
   return "dtype?";
 }
@@ -57,9 +60,7 @@ int64_t shape_numel(int32_t ndim, const int64_t *shape) {
 
 int64_t numel(const plinth_tensor *t) { return shape_numel(t->ndim, t->shape); }
 
-size_t nbytes(const plinth_tensor *t) {
-  return static_cast<size_t>(numel(t)) * dtype_size(t->dtype);
-}
+size_t nbytes(const plinth_tensor *t) { return elems_bytes(t->dtype, numel(t)); }
 
 std::string shape_str(int32_t ndim, const int64_t *shape) {
   std::ostringstream s;
@@ -83,10 +84,13 @@ void check_tensor(const plinth_tensor *t, const char *name) {
     fail(std::string(name) + " is not a CPU backend tensor (foreign or freed handle)");
   if (t->ndim < 0 || t->ndim > PLINTH_MAX_DIMS)
     fail(std::string(name) + " has ndim " + std::to_string(t->ndim));
-  if (dtype_size(t->dtype) == 0)
+  if (!known_dtype(t->dtype))
     fail(std::string(name) + " has unknown dtype " + std::to_string(t->dtype));
   for (int32_t i = 0; i < t->ndim; ++i)
     if (t->shape[i] < 0) fail(describe(name, t) + " has a negative dimension");
+  if (is_quantized(t->dtype) && (t->ndim == 0 || last_dim(t) % kQBlock != 0))
+    fail(describe(name, t) + ": the last dim of a block-quantized tensor must be a multiple of " +
+         std::to_string(kQBlock));
   if (nbytes(t) > meta->bytes)
     fail(describe(name, t) + " is larger than its storage (shape changed after creation?)");
 }
@@ -105,6 +109,19 @@ void check_float_any(const plinth_tensor *t, const char *name) {
   check_tensor(t, name);
   if (t->dtype != PLINTH_DTYPE_F32 && t->dtype != PLINTH_DTYPE_F16 && t->dtype != PLINTH_DTYPE_BF16)
     fail(describe(name, t) + ": expected f32, f16 or bf16");
+}
+
+void check_weight(const plinth_tensor *t, const char *name) {
+  check_tensor(t, name);
+  if (t->dtype != PLINTH_DTYPE_F32 && t->dtype != PLINTH_DTYPE_F16 &&
+      t->dtype != PLINTH_DTYPE_BF16 && !is_quantized(t->dtype))
+    fail(describe(name, t) + ": expected f32, f16, bf16, q8_0 or q4_0");
+}
+
+void check_not_quantized(const plinth_tensor *t, const char *name, const char *op) {
+  if (is_quantized(t->dtype))
+    fail(describe(name, t) + ": " + op + " does not support block-quantized tensors",
+         PLINTH_ERR_UNSUPPORTED);
 }
 
 bool same_shape(const plinth_tensor *a, const plinth_tensor *b) {
@@ -136,11 +153,20 @@ F32Vector::F32Vector(const plinth_tensor *t, const char *name, int64_t expected_
   ptr_ = storage_.data();
 }
 
-void set_blas_threads(const plinth_backend_ctx *ctx) {
-  // openblas_set_num_threads is process-wide; skip the call when nothing changes.
-  static std::atomic<int> current{0};
-  const int n = reinterpret_cast<const Context *>(ctx)->n_threads;
-  if (current.exchange(n) != n) openblas_set_num_threads(n);
+namespace {
+// openblas_set_num_threads is process-wide; skip the call when nothing changes.
+std::atomic<int> g_blas_threads{0};
+} // namespace
+
+void set_blas_threads(plinth_backend_ctx *ctx) {
+  Context *c = context_of(ctx);
+  c->pool.park();
+  const int n = c->n_threads;
+  if (g_blas_threads.exchange(n) != n) openblas_set_num_threads(n);
+}
+
+void set_blas_single_thread() {
+  if (g_blas_threads.exchange(1) != 1) openblas_set_num_threads(1);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "plinth_plugin.h"
+#include "quant_blocks.hpp"
 #include "thread_pool.hpp"
 
 #include <cstdint>
@@ -17,10 +18,15 @@ namespace plinth::cpu {
 // purpose: defining it would clash (ODR) with any other backend linked into the same binary,
 // such as a test double in the unit tests.
 struct Context {
-  explicit Context(int threads) : n_threads(threads), pool(threads) {}
+  explicit Context(int threads)
+      : n_threads(threads), pool(threads), thread_scratch(static_cast<size_t>(threads)) {}
   int n_threads;
   ThreadPool pool;
   std::string description;
+  // Reused across calls so that ops allocate nothing in steady state: one buffer per pool
+  // thread (weight tiles) and one for the caller's thread (quantized activations).
+  std::vector<std::vector<float>> thread_scratch;
+  std::vector<unsigned char> act_scratch;
 };
 
 inline Context *context_of(plinth_backend_ctx *ctx) { return reinterpret_cast<Context *>(ctx); }
@@ -67,8 +73,14 @@ template <class F> plinth_status guarded(const char *op, plinth_backend_ctx *ctx
   }
 }
 
-size_t dtype_size(int32_t dtype); // 0 for an unknown dtype
+size_t dtype_size(int32_t dtype); // 0 for an unknown or block-quantized dtype
+bool known_dtype(int32_t dtype);   // element dtypes and the block-quantized ones
 const char *dtype_name(int32_t dtype);
+// Bytes of n consecutive elements (for Q8_0/Q4_0: n and the offset a multiple of 32).
+inline size_t elems_bytes(int32_t dtype, int64_t n) {
+  return is_quantized(dtype) ? quantized_bytes(dtype, n)
+                             : static_cast<size_t>(n) * dtype_size(dtype);
+}
 int64_t shape_numel(int32_t ndim, const int64_t *shape);
 int64_t numel(const plinth_tensor *t);
 size_t nbytes(const plinth_tensor *t);
@@ -84,6 +96,10 @@ void check_same_shape(const plinth_tensor *a, const char *an, const plinth_tenso
                       const char *bn);
 // Weight-like tensor: f32, f16 or bf16.
 void check_float_any(const plinth_tensor *t, const char *name);
+// A weight matrix for linear / linear_indexed / get_rows: f32, f16, bf16, Q8_0 or Q4_0.
+void check_weight(const plinth_tensor *t, const char *name);
+// Fails for Q8_0/Q4_0 tensors, in ops that address single elements.
+void check_not_quantized(const plinth_tensor *t, const char *name, const char *op);
 bool same_shape(const plinth_tensor *a, const plinth_tensor *b);
 int64_t last_dim(const plinth_tensor *t); // 1 for a 0-d tensor
 
@@ -102,9 +118,13 @@ private:
   const float *ptr_ = nullptr;
 };
 
-// Makes OpenBLAS use this context's thread count. BLAS is only ever called from the
-// context's own thread while the pool idles, so the two never oversubscribe the cores.
-void set_blas_threads(const plinth_backend_ctx *ctx);
+// Makes OpenBLAS use this context's thread count and parks the pool's workers (no spinning
+// while OpenBLAS' own threads need the cores). BLAS with more than one thread is only called
+// from the context's own thread while the pool idles, so the two never oversubscribe.
+void set_blas_threads(plinth_backend_ctx *ctx);
+// For sgemm calls made from inside a pool job, one per pool thread: OpenBLAS runs each on
+// the calling thread.
+void set_blas_single_thread();
 
 // Converts n elements between f32/f16/bf16/i32 (the dtypes copy() supports).
 void convert_elements(const void *src, int32_t src_dtype, void *dst, int32_t dst_dtype, int64_t n);

@@ -1,12 +1,25 @@
 // Inner loops that benefit from SIMD, chosen once at start-up by what the CPU supports:
-// an AVX2+FMA+F16C set (kernels_avx2.cpp, compiled with target attributes so the project
-// needs no -march flag) or the portable scalar set (kernels_scalar.cpp). Quantised weight
-// kernels would join this table.
+// an AVX2+FMA+F16C set (kernels_avx2*.cpp, compiled with target attributes so the project
+// needs no -march flag) or the portable scalar set (kernels_scalar*.cpp).
 #pragma once
+
+#include "quant_blocks.hpp"
 
 #include <cstdint>
 
 namespace plinth::cpu {
+
+// Matrix-vector products for decoding: y[m * ldy + r] = sum_k x[m * K + k] * w[r, k] for
+// r < rows and m < M, with M <= kGemvMaxActs. Each weight row is read once for all M
+// activation rows, so the cost is the weight stream.
+constexpr int64_t kGemvMaxActs = 4;
+template <class W, class X>
+using GemvFn = void (*)(const W *w, int64_t rows, int64_t K, const X &x, int64_t M, float *y,
+                        int64_t ldy);
+// Float weights take the activations as a plain row pointer; quantized ones take QActs.
+struct F32Acts {
+  const float *x;
+};
 
 struct Kernels {
   const char *isa; // for describe(): "AVX2+FMA" or "generic"
@@ -17,6 +30,17 @@ struct Kernels {
   float (*dot)(const float *a, const float *b, int64_t n);
   // y[i] += a * x[i]
   void (*axpy)(float a, const float *x, float *y, int64_t n);
+
+  GemvFn<float, F32Acts> gemv_f32;
+  GemvFn<uint16_t, F32Acts> gemv_f16;
+  GemvFn<uint16_t, F32Acts> gemv_bf16;
+  // Quantizes row m of M rows of K floats (K % 32 == 0) into acts.
+  void (*quantize_acts)(const float *x, int64_t K, int64_t m, const QActs &acts);
+  GemvFn<uint8_t, QActs> gemv_q8_0;
+  GemvFn<uint8_t, QActs> gemv_q4_0;
+  // n elements (a multiple of 32) of Q8_0 / Q4_0 blocks to f32.
+  void (*q8_0_to_f32)(const uint8_t *src, float *dst, int64_t n);
+  void (*q4_0_to_f32)(const uint8_t *src, float *dst, int64_t n);
 };
 
 const Kernels &kernels();

@@ -1,14 +1,15 @@
 // AVX2 + FMA + F16C kernels. Compiled with per-function target attributes so the rest of the
 // project keeps the baseline ISA; only called after a runtime CPU check.
+#include "avx2_common.hpp"
 #include "half.hpp"
-#include "kernels.hpp"
+#include "kernels_impl.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define PLINTH_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 namespace plinth::cpu {
 namespace {
+
+using avx2::hsum;
 
 PLINTH_AVX2 void f16_to_f32(const uint16_t *src, float *dst, int64_t n) {
   int64_t i = 0;
@@ -47,15 +48,6 @@ void f32_to_bf16(const float *src, uint16_t *dst, int64_t n) {
     dst[i] = float_to_bf16(src[i]);
 }
 
-PLINTH_AVX2 inline float hsum(__m256 v) {
-  const __m128 lo = _mm256_castps256_ps128(v);
-  const __m128 hi = _mm256_extractf128_ps(v, 1);
-  __m128 s = _mm_add_ps(lo, hi);
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
 PLINTH_AVX2 float dot(const float *a, const float *b, int64_t n) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
@@ -86,7 +78,21 @@ PLINTH_AVX2 void axpy(float a, const float *x, float *y, int64_t n) {
 } // namespace
 
 const Kernels *avx2_kernels() {
-  static const Kernels k{"AVX2+FMA", f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16, dot, axpy};
+  static const Kernels k{"AVX2+FMA",
+                         f16_to_f32,
+                         f32_to_f16,
+                         bf16_to_f32,
+                         f32_to_bf16,
+                         dot,
+                         axpy,
+                         avx2::gemv_f32,
+                         avx2::gemv_f16,
+                         avx2::gemv_bf16,
+                         avx2::quantize_acts,
+                         avx2::gemv_q8_0,
+                         avx2::gemv_q4_0,
+                         avx2::q8_0_to_f32,
+                         avx2::q4_0_to_f32};
   __builtin_cpu_init();
   const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                   __builtin_cpu_supports("f16c");

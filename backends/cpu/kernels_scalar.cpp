@@ -1,5 +1,6 @@
+// Portable conversions and float kernels, and the table of the portable kernel set.
 #include "half.hpp"
-#include "kernels.hpp"
+#include "kernels_impl.hpp"
 
 namespace plinth::cpu {
 namespace {
@@ -43,7 +44,21 @@ void axpy(float a, const float *x, float *y, int64_t n) {
 } // namespace
 
 const Kernels &scalar_kernels() {
-  static const Kernels k{"generic", f16_to_f32, f32_to_f16, bf16_to_f32, f32_to_bf16, dot, axpy};
+  static const Kernels k{"generic",
+                         f16_to_f32,
+                         f32_to_f16,
+                         bf16_to_f32,
+                         f32_to_bf16,
+                         dot,
+                         axpy,
+                         generic::gemv_f32,
+                         generic::gemv_f16,
+                         generic::gemv_bf16,
+                         generic::quantize_acts,
+                         generic::gemv_q8_0,
+                         generic::gemv_q4_0,
+                         generic::q8_0_to_f32,
+                         generic::q4_0_to_f32};
   return k;
 }
 

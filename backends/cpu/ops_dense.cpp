@@ -1,10 +1,9 @@
 // Dense products: linear (x @ w^T + b), batched matmul, and the mixture-of-experts gather.
-// With few activation rows (decoding) the product is memory bound: each weight row is read
-// once (converted from f16/bf16 on the fly) and dotted with every row, split over the pool.
-// With many rows, f32 weights go straight to OpenBLAS and f16/bf16 weights are converted in
-// tiles that are then handed to sgemm.
+// The weight products themselves (GEMV kernels or tiled sgemm, any weight dtype) are in
+// weight_product.cpp.
 #include "backend.hpp"
 #include "kernels.hpp"
+#include "weight_product.hpp"
 
 #include <cblas.h>
 
@@ -16,72 +15,6 @@
 
 namespace plinth::cpu::ops {
 namespace {
-
-// At or below this many activation rows, half-precision weights use the GEMV path.
-constexpr int64_t kGemvMaxRows = 8;
-// Size of one converted weight tile for the f16/bf16 sgemm path.
-constexpr int64_t kTileFloats = int64_t{1} << 22; // 16 MiB
-
-// y[m * ldy + n] = sum_k x[m * K + k] * w[n, k] for m < M, n < N.
-void gemm_xwt(plinth_backend_ctx *ctx, const float *x, int64_t M, int64_t K, const void *w,
-              int32_t wdtype, int64_t N, float *y, int64_t ldy) {
-  if (M == 0 || N == 0) return;
-  if (K == 0) {
-    for (int64_t m = 0; m < M; ++m)
-      std::fill(y + m * ldy, y + m * ldy + N, 0.0f);
-    return;
-  }
-  const size_t ws = dtype_size(wdtype);
-  const Kernels &kern = kernels();
-  if (wdtype == PLINTH_DTYPE_F32 && M > 1 && M <= kGemvMaxRows) {
-    // Skinny products: OpenBLAS' sgemm is far from the memory bound here; reading each
-    // weight row once and dotting it with every activation row is.
-    const auto *wf = static_cast<const float *>(w);
-    pool_of(ctx).parallel_for(N, 16, [&](int64_t b, int64_t e, int) {
-      for (int64_t n = b; n < e; ++n)
-        for (int64_t m = 0; m < M; ++m)
-          y[m * ldy + n] = kern.dot(x + m * K, wf + n * K, K);
-    });
-    return;
-  }
-  if (wdtype == PLINTH_DTYPE_F32) {
-    set_blas_threads(ctx);
-    const auto *wf = static_cast<const float *>(w);
-    if (M == 1)
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(N), static_cast<int>(K), 1.0f, wf,
-                  static_cast<int>(K), x, 1, 0.0f, y, 1);
-    else
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(M), static_cast<int>(N),
-                  static_cast<int>(K), 1.0f, x, static_cast<int>(K), wf, static_cast<int>(K), 0.0f,
-                  y, static_cast<int>(ldy));
-    return;
-  }
-  const auto *wb = static_cast<const char *>(w);
-  if (M <= kGemvMaxRows) {
-    pool_of(ctx).parallel_for(N, 16, [&](int64_t b, int64_t e, int) {
-      std::vector<float> row(static_cast<size_t>(K));
-      for (int64_t n = b; n < e; ++n) {
-        weights_to_f32(wb + static_cast<size_t>(n * K) * ws, wdtype, row.data(), K);
-        for (int64_t m = 0; m < M; ++m)
-          y[m * ldy + n] = kern.dot(x + m * K, row.data(), K);
-      }
-    });
-    return;
-  }
-  const int64_t tile_rows = std::clamp<int64_t>(kTileFloats / K, 1, N);
-  std::vector<float> tile(static_cast<size_t>(tile_rows * K));
-  for (int64_t n0 = 0; n0 < N; n0 += tile_rows) {
-    const int64_t nb = std::min(tile_rows, N - n0);
-    pool_of(ctx).parallel_for(nb, 8, [&](int64_t b, int64_t e, int) {
-      weights_to_f32(wb + static_cast<size_t>((n0 + b) * K) * ws, wdtype, tile.data() + b * K,
-                     (e - b) * K);
-    });
-    set_blas_threads(ctx);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(M), static_cast<int>(nb),
-                static_cast<int>(K), 1.0f, x, static_cast<int>(K), tile.data(), static_cast<int>(K),
-                0.0f, y + n0, static_cast<int>(ldy));
-  }
-}
 
 void add_bias(plinth_backend_ctx *ctx, float *y, int64_t M, int64_t N, const float *bias) {
   pool_of(ctx).parallel_for(M, std::max<int64_t>(1, 16384 / (N + 1)),
@@ -136,7 +69,7 @@ plinth_status linear(plinth_backend_ctx *ctx, const plinth_tensor *x, const plin
                      const plinth_tensor *bias, plinth_tensor *y) {
   return guarded("linear", ctx, [&] {
     check_f32(x, "x");
-    check_float_any(w, "w");
+    check_weight(w, "w");
     check_f32(y, "y");
     if (w->ndim != 2) fail(describe("w", w) + ": expected [out_features, in_features]");
     const int64_t N = w->shape[0], K = w->shape[1];
@@ -151,7 +84,7 @@ plinth_status linear(plinth_backend_ctx *ctx, const plinth_tensor *x, const plin
     check_size_fits_int(std::max({M, N, K}), "matrix dim");
     std::unique_ptr<F32Vector> b;
     if (bias) b = std::make_unique<F32Vector>(bias, "bias", N, "out_features");
-    gemm_xwt(ctx, f32(x), M, K, w->data, w->dtype, N, f32(y), N);
+    weight_product(ctx, f32(x), M, K, w->data, w->dtype, N, f32(y), N);
     if (b) add_bias(ctx, f32(y), M, N, b->data());
   });
 }
@@ -240,7 +173,7 @@ plinth_status linear_indexed(plinth_backend_ctx *ctx, const plinth_tensor *x,
                              const plinth_tensor *w, const plinth_tensor *ids, plinth_tensor *y) {
   return guarded("linear_indexed", ctx, [&] {
     check_f32(x, "x");
-    check_float_any(w, "w");
+    check_weight(w, "w");
     check_i32(ids, "ids");
     check_f32(y, "y");
     if (w->ndim != 3) fail(describe("w", w) + ": expected [experts, out_features, in_features]");
@@ -273,7 +206,7 @@ plinth_status linear_indexed(plinth_backend_ctx *ctx, const plinth_tensor *x,
     }
     const float *xp = f32(x);
     float *yp = f32(y);
-    const size_t expert_bytes = static_cast<size_t>(N * K) * dtype_size(w->dtype);
+    const size_t expert_bytes = elems_bytes(w->dtype, N * K);
     std::vector<float> xs, ys;
     for (int64_t e = 0; e < E; ++e) {
       const int64_t lo = count[e], cnt = count[e + 1] - lo;
@@ -282,7 +215,7 @@ plinth_status linear_indexed(plinth_backend_ctx *ctx, const plinth_tensor *x,
       ys.resize(static_cast<size_t>(cnt * N));
       for (int64_t r = 0; r < cnt; ++r)
         std::memcpy(xs.data() + r * K, xp + order[lo + r] * K, static_cast<size_t>(K) * 4);
-      gemm_xwt(ctx, xs.data(), cnt, K, static_cast<const char *>(w->data) + e * expert_bytes,
+      weight_product(ctx, xs.data(), cnt, K, static_cast<const char *>(w->data) + e * expert_bytes,
                w->dtype, N, ys.data(), N);
       for (int64_t r = 0; r < cnt; ++r)
         std::memcpy(yp + order[lo + r] * N, ys.data() + r * N, static_cast<size_t>(N) * 4);

@@ -10,7 +10,7 @@ namespace plinth::cpu::ops {
 namespace {
 
 void check_new_shape(int32_t dtype, int32_t ndim, const int64_t *shape) {
-  if (dtype_size(dtype) == 0) fail("unknown dtype " + std::to_string(dtype));
+  if (!known_dtype(dtype)) fail("unknown dtype " + std::to_string(dtype));
   if (ndim < 0 || ndim > PLINTH_MAX_DIMS)
     fail("ndim " + std::to_string(ndim) + " outside [0, " + std::to_string(PLINTH_MAX_DIMS) + "]");
   if (ndim > 0 && !shape) fail("shape is NULL");
@@ -21,6 +21,9 @@ void check_new_shape(int32_t dtype, int32_t ndim, const int64_t *shape) {
       fail("shape " + shape_str(ndim, shape) + " is too large");
     n *= shape[i];
   }
+  if (is_quantized(dtype) && (ndim == 0 || shape[ndim - 1] % kQBlock != 0))
+    fail("shape " + shape_str(ndim, shape) + ": the last dim of a " + dtype_name(dtype) +
+         " tensor must be a multiple of " + std::to_string(kQBlock));
 }
 
 plinth_tensor *make_tensor(int32_t dtype, int32_t ndim, const int64_t *shape) {
@@ -42,7 +45,7 @@ plinth_status tensor_new(plinth_backend_ctx *ctx, int32_t dtype, int32_t ndim, c
     if (!out) fail("out is NULL");
     *out = nullptr;
     check_new_shape(dtype, ndim, shape);
-    const size_t bytes = static_cast<size_t>(shape_numel(ndim, shape)) * dtype_size(dtype);
+    const size_t bytes = elems_bytes(dtype, shape_numel(ndim, shape));
     // calloc: fresh tensors read as zeros (deterministic), and large zeroed blocks come
     // straight from the kernel at no extra cost.
     void *mem = std::calloc(bytes ? bytes : 1, 1);
@@ -82,7 +85,7 @@ plinth_status tensor_from_host(plinth_backend_ctx *ctx, int32_t dtype, int32_t n
     if (!out) fail("out is NULL");
     *out = nullptr;
     check_new_shape(dtype, ndim, shape);
-    const size_t bytes = static_cast<size_t>(shape_numel(ndim, shape)) * dtype_size(dtype);
+    const size_t bytes = elems_bytes(dtype, shape_numel(ndim, shape));
     if (bytes && !host) fail("host data is NULL");
     // Borrowed: alias the caller's bytes (mapped weights) without a copy. The const_cast is
     // sound because the host promises the bytes stay unchanged and ops never write inputs.
@@ -102,15 +105,18 @@ plinth_status tensor_view(plinth_backend_ctx *ctx, const plinth_tensor *src, int
     check_tensor(src, "src");
     check_new_shape(src->dtype, ndim, shape);
     const auto *src_meta = static_cast<const TensorMeta *>(src->backend_data);
-    const size_t es = dtype_size(src->dtype);
     const int64_t n = shape_numel(ndim, shape);
-    if (offset < 0 || static_cast<size_t>(offset + n) * es > src_meta->bytes)
+    if (is_quantized(src->dtype) && offset % kQBlock != 0)
+      fail("view offset " + std::to_string(offset) + " into " + describe("src", src) +
+           " is not on a block boundary");
+    if (offset < 0 || elems_bytes(src->dtype, offset + n) > src_meta->bytes)
       fail("view " + shape_str(ndim, shape) + " at offset " + std::to_string(offset) +
            " does not fit in " + describe("src", src));
+    const size_t skip = elems_bytes(src->dtype, offset);
     plinth_tensor *t = make_tensor(src->dtype, ndim, shape);
     auto *meta = static_cast<TensorMeta *>(t->backend_data);
-    meta->bytes = src_meta->bytes - static_cast<size_t>(offset) * es;
-    t->data = static_cast<char *>(src->data) + static_cast<size_t>(offset) * es;
+    meta->bytes = src_meta->bytes - skip;
+    t->data = static_cast<char *>(src->data) + skip;
     *out = t;
   });
 }

@@ -1,6 +1,7 @@
 // Data movement: fill, dtype-converting copy, permute, slice / set_slice, row gather.
 #include "backend.hpp"
 #include "half.hpp"
+#include "kernels.hpp"
 
 #include <array>
 #include <cstring>
@@ -86,6 +87,7 @@ void permute_elems(plinth_backend_ctx *ctx, const T *x, T *y, const std::array<i
 plinth_status fill(plinth_backend_ctx *ctx, plinth_tensor *t, float value) {
   return guarded("fill", ctx, [&] {
     check_tensor(t, "t");
+    check_not_quantized(t, "t", "fill");
     switch (t->dtype) {
     case PLINTH_DTYPE_F32: fill_as<float>(t, value); break;
     case PLINTH_DTYPE_F16: fill_as<uint16_t>(t, float_to_half(value)); break;
@@ -109,9 +111,28 @@ plinth_status copy(plinth_backend_ctx *ctx, const plinth_tensor *src, plinth_ten
     const int64_t n = numel(src);
     if (n != numel(dst))
       fail(describe("src", src) + " and " + describe("dst", dst) + ": element counts differ");
-    const size_t ss = dtype_size(src->dtype), ds = dtype_size(dst->dtype);
     const auto *s = static_cast<const char *>(src->data);
     auto *d = static_cast<char *>(dst->data);
+    if (is_quantized(src->dtype) || is_quantized(dst->dtype)) {
+      // Blocks copy as they are, or dequantize to f32; quantizing is the host's job.
+      if (src->dtype == dst->dtype) {
+        if (s != d) std::memmove(d, s, nbytes(src));
+        return;
+      }
+      if (dst->dtype != PLINTH_DTYPE_F32 || !is_quantized(src->dtype))
+        fail(describe("src", src) + " -> " + describe("dst", dst) +
+                 ": block-quantized tensors copy only to their own dtype or to f32",
+             PLINTH_ERR_UNSUPPORTED);
+      const Kernels &k = kernels();
+      const auto to_f32 = src->dtype == PLINTH_DTYPE_Q8_0 ? k.q8_0_to_f32 : k.q4_0_to_f32;
+      const size_t bb = block_bytes(src->dtype);
+      pool_of(ctx).parallel_for(n / kQBlock, 1024, [&](int64_t b, int64_t e, int) {
+        to_f32(reinterpret_cast<const uint8_t *>(s) + b * bb,
+               reinterpret_cast<float *>(d) + b * kQBlock, (e - b) * kQBlock);
+      });
+      return;
+    }
+    const size_t ss = dtype_size(src->dtype), ds = dtype_size(dst->dtype);
     if (src->dtype != dst->dtype) // validate once, before splitting the work
       convert_elements(s, src->dtype, d, dst->dtype, 0);
     if (src->dtype == dst->dtype && s == d) return;
@@ -126,6 +147,7 @@ plinth_status permute(plinth_backend_ctx *ctx, const plinth_tensor *x, const int
   return guarded("permute", ctx, [&] {
     check_tensor(x, "x");
     check_tensor(out, "out");
+    check_not_quantized(x, "x", "permute");
     if (!perm) fail("perm is NULL");
     const int32_t nd = x->ndim;
     std::string perm_text = "(";
@@ -181,6 +203,7 @@ plinth_status slice(plinth_backend_ctx *ctx, const plinth_tensor *x, int32_t dim
   return guarded("slice", ctx, [&] {
     check_tensor(x, "x");
     check_tensor(out, "out");
+    check_not_quantized(x, "x", "slice");
     check_narrow(x, "x", out, "out", dim, start);
     const Split s = split_at(x, dim);
     copy_narrow(ctx, static_cast<const char *>(x->data), s.dim, static_cast<char *>(out->data),
@@ -193,6 +216,7 @@ plinth_status set_slice(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim
   return guarded("set_slice", ctx, [&] {
     check_tensor(dst, "dst");
     check_tensor(src, "src");
+    check_not_quantized(dst, "dst", "set_slice");
     check_narrow(dst, "dst", src, "src", dim, start);
     const Split s = split_at(dst, dim);
     copy_narrow(ctx, static_cast<const char *>(src->data), src->shape[dim],
@@ -210,7 +234,7 @@ plinth_status get_rows(plinth_backend_ctx *ctx, const plinth_tensor *table,
     if (table->ndim != 2) fail(describe("table", table) + ": expected [rows, D]");
     if (out->dtype != PLINTH_DTYPE_F32 && out->dtype != table->dtype)
       fail(describe("out", out) + ": expected f32 or the table's dtype");
-    if (out->dtype != table->dtype) check_float_any(table, "table");
+    if (out->dtype != table->dtype) check_weight(table, "table");
     const int64_t rows = table->shape[0], d = table->shape[1], n = numel(ids);
     if (last_dim(out) != d || numel(out) != n * d)
       fail(describe("out", out) + " is not " + describe("ids", ids) + " + [" + std::to_string(d) +
@@ -220,9 +244,28 @@ plinth_status get_rows(plinth_backend_ctx *ctx, const plinth_tensor *table,
       if (id[i] < 0 || id[i] >= rows)
         fail("ids[" + std::to_string(i) + "] = " + std::to_string(id[i]) + " outside [0, " +
              std::to_string(rows) + ") for " + describe("table", table));
-    const size_t ts = dtype_size(table->dtype), os = dtype_size(out->dtype);
     const auto *t = static_cast<const char *>(table->data);
     auto *o = static_cast<char *>(out->data);
+    if (is_quantized(table->dtype)) {
+      // Embedding rows of a quantized table: whole blocks, copied or dequantized.
+      const size_t rb = elems_bytes(table->dtype, d);
+      const Kernels &k = kernels();
+      const auto to_f32 = table->dtype == PLINTH_DTYPE_Q8_0 ? k.q8_0_to_f32 : k.q4_0_to_f32;
+      const bool raw = out->dtype == table->dtype;
+      pool_of(ctx).parallel_for(n, std::max<int64_t>(1, 8192 / (d + 1)),
+                                [&](int64_t b, int64_t e, int) {
+                                  for (int64_t i = b; i < e; ++i) {
+                                    const char *src = t + static_cast<size_t>(id[i]) * rb;
+                                    if (raw)
+                                      std::memcpy(o + static_cast<size_t>(i) * rb, src, rb);
+                                    else
+                                      to_f32(reinterpret_cast<const uint8_t *>(src),
+                                             reinterpret_cast<float *>(o) + i * d, d);
+                                  }
+                                });
+      return;
+    }
+    const size_t ts = dtype_size(table->dtype), os = dtype_size(out->dtype);
     pool_of(ctx).parallel_for(
         n, std::max<int64_t>(1, 8192 / (d + 1)), [&](int64_t b, int64_t e, int) {
           for (int64_t i = b; i < e; ++i)

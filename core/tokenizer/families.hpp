@@ -25,6 +25,18 @@ std::unique_ptr<Tokenizer> load_esm_tokenizer(const std::filesystem::path &dir,
 // (GPT-2 / RoBERTa byte-level BPE). They are turned into the equivalent tokenizer.json.
 std::unique_ptr<Tokenizer> load_legacy_tokenizer(const std::filesystem::path &dir,
                                                  const TokenizerConfig &cfg);
+// transformers' BioGptTokenizer (vocab.json + merges.txt, Moses pre-tokenization).
+std::unique_ptr<Tokenizer> load_biogpt_tokenizer(const std::filesystem::path &dir,
+                                                 const TokenizerConfig &cfg);
+// Sentencepiece model files (tokenizer.model, sentencepiece.bpe.model) read with
+// libsentencepiece; nullptr if the directory has none.
+std::unique_ptr<Tokenizer> load_sentencepiece_tokenizer(const std::filesystem::path &dir,
+                                                        const TokenizerConfig &cfg);
+// LukeTokenizer / MLukeTokenizer: adds entity-aware encoding to the word tokenizer if the
+// directory has an entity vocabulary (entity_vocab.json or tokenizer_config.json's).
+std::unique_ptr<Tokenizer> wrap_luke_tokenizer(std::unique_ptr<Tokenizer> words,
+                                               const std::filesystem::path &dir,
+                                               const TokenizerConfig &cfg);
 
 // Shortens the sequences so that they hold at most `budget` tokens together, removing from
 // the longer one first (transformers' "longest_first").

@@ -49,15 +49,64 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string> &te
                                               const EncodeOptions &opts) const {
   std::vector<Encoding> out;
   out.reserve(texts.size());
-  size_t longest = 0;
   for (const auto &t : texts) {
     out.push_back(encode(t, opts));
-    longest = std::max(longest, out.back().ids.size());
+  }
+  pad_batch(out);
+  return out;
+}
+
+Encoding Tokenizer::encode_entities(std::string_view, const EncodeOptions &,
+                                    const EntityOptions &) const {
+  throw Error(PLINTH_ERR_UNSUPPORTED,
+              "entity-aware encoding needs a LUKE / mLUKE tokenizer (entity vocabulary)");
+}
+
+std::vector<Encoding>
+Tokenizer::encode_entities_batch(const std::vector<std::string> &texts, const EncodeOptions &opts,
+                                 const std::vector<EntityOptions> &entities) const {
+  if (entities.size() != texts.size()) {
+    throw Error(PLINTH_ERR_INVALID_ARGUMENT, "one entity option set per text is needed");
+  }
+  std::vector<Encoding> out;
+  out.reserve(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    out.push_back(encode_entities(texts[i], opts, entities[i]));
+  }
+  pad_batch(out);
+  return out;
+}
+
+void Tokenizer::pad_batch(std::vector<Encoding> &out) const {
+  size_t longest = 0, most_entities = 0;
+  for (const auto &e : out) {
+    longest = std::max(longest, e.ids.size());
+    most_entities = std::max(most_entities, e.entities ? e.entities->ids.size() : 0);
+  }
+  const bool left = padding_side() == "left";
+  auto fill = [&](auto &v, size_t n, auto value) {
+    v.insert(left ? v.begin() : v.end(), n, value);
+  };
+  // transformers pads entities with id 0, position -1 and mask 0 (LukeTokenizer._pad).
+  for (auto &e : out) {
+    if (!e.entities || e.entities->ids.size() == most_entities) {
+      continue;
+    }
+    EntityEncoding &en = *e.entities;
+    const size_t n = most_entities - en.ids.size();
+    fill(en.ids, n, 0);
+    fill(en.position_ids, n * static_cast<size_t>(en.mention_length), -1);
+    fill(en.attention_mask, n, 0);
+    fill(en.token_type_ids, n, 0);
+    if (en.has_span_positions) {
+      fill(en.start_positions, n, 0);
+      fill(en.end_positions, n, 0);
+    }
   }
   const bool need_pad = std::any_of(out.begin(), out.end(),
                                     [&](const Encoding &e) { return e.ids.size() < longest; });
   if (!need_pad) {
-    return out;
+    return;
   }
   const auto pad = special_id(Special::Pad);
   if (!pad) {
@@ -65,35 +114,47 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string> &te
                 "batch needs padding but the tokenizer has no pad token");
   }
   const std::string pad_tok = id_to_token(*pad).value_or("");
-  const bool left = padding_side() == "left";
   for (auto &e : out) {
     const size_t n = longest - e.ids.size();
     if (n == 0) {
       continue;
     }
-    auto fill = [&](auto &v, auto value) { v.insert(left ? v.begin() : v.end(), n, value); };
-    fill(e.ids, *pad);
-    fill(e.type_ids, 0);
-    fill(e.tokens, pad_tok);
-    fill(e.offsets, std::pair<int64_t, int64_t>{0, 0});
-    fill(e.special_tokens_mask, 1);
-    fill(e.attention_mask, 0);
+    fill(e.ids, n, *pad);
+    fill(e.type_ids, n, 0);
+    fill(e.tokens, n, pad_tok);
+    fill(e.offsets, n, std::pair<int64_t, int64_t>{0, 0});
+    fill(e.special_tokens_mask, n, 1);
+    fill(e.attention_mask, n, 0);
   }
-  return out;
 }
 
-std::unique_ptr<Tokenizer> load_tokenizer(const fs::path &dir) {
-  if (!fs::is_directory(dir)) {
-    throw Error(PLINTH_ERR_NOT_FOUND, "tokenizer directory not found: " + dir.string());
-  }
-  const TokenizerConfig cfg = read_tokenizer_config(dir);
+namespace {
+
+std::unique_ptr<Tokenizer> load_words(const fs::path &dir, const TokenizerConfig &cfg) {
   if (fs::exists(dir / "tokenizer.json")) {
     return load_tokenizer_json(dir / "tokenizer.json", cfg);
   }
   if (cfg.tokenizer_class == "EsmTokenizer") {
     return load_esm_tokenizer(dir, cfg);
   }
+  if (auto spm = load_sentencepiece_tokenizer(dir, cfg)) {
+    return spm;
+  }
   return load_legacy_tokenizer(dir, cfg);
+}
+
+} // namespace
+
+std::unique_ptr<Tokenizer> load_tokenizer(const fs::path &dir) {
+  if (!fs::is_directory(dir)) {
+    throw Error(PLINTH_ERR_NOT_FOUND, "tokenizer directory not found: " + dir.string());
+  }
+  const TokenizerConfig cfg = read_tokenizer_config(dir);
+  auto words = load_words(dir, cfg);
+  if (cfg.tokenizer_class.starts_with("MLuke") || cfg.tokenizer_class.starts_with("Luke")) {
+    return wrap_luke_tokenizer(std::move(words), dir, cfg);
+  }
+  return words;
 }
 
 } // namespace plinth::tok

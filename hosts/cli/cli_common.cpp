@@ -57,7 +57,7 @@ static int32_t parse_log_level(const std::string &name) {
 RuntimePtr make_runtime(const GlobalOptions &globals) {
   if (globals.threads < 0) throw UsageError("--threads must be >= 0");
   plinth_runtime_options opts;
-  plinth_runtime_options_init(&opts);
+  plinth_runtime_options_init(&opts, sizeof opts);
   opts.plugin_path = globals.plugin_path.empty() ? nullptr : globals.plugin_path.c_str();
   opts.config_file = globals.config_file.empty() ? nullptr : globals.config_file.c_str();
   opts.log_level = parse_log_level(globals.log_level);
@@ -70,7 +70,7 @@ RuntimePtr make_runtime(const GlobalOptions &globals) {
 ModelPtr load_model(plinth_runtime *rt, const std::string &dir, const std::string &backend,
                     const std::string &dtype, const std::string &head, int threads) {
   plinth_model_options opts;
-  plinth_model_options_init(&opts);
+  plinth_model_options_init(&opts, sizeof opts);
   opts.backend = backend.empty() ? nullptr : backend.c_str();
   opts.dtype = dtype.empty() ? nullptr : dtype.c_str();
   opts.head = head.empty() ? nullptr : head.c_str();

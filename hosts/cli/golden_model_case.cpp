@@ -79,7 +79,7 @@ OutputsPtr run_forward(plinth_model *model, ForwardInputs &inputs, bool hidden_s
     wanted_ptrs.push_back(name.c_str());
   wanted_ptrs.push_back(nullptr);
   plinth_forward_options fopts;
-  plinth_forward_options_init(&fopts);
+  plinth_forward_options_init(&fopts, sizeof fopts);
   fopts.output_hidden_states = hidden_states ? 1 : 0;
   fopts.wanted = wanted.empty() ? nullptr : wanted_ptrs.data();
   const plinth_host_tensor *tensors = inputs.finish();

@@ -25,7 +25,7 @@ struct Encoded {
 Encoded encode(const plinth_tokenizer *tok, const std::string &text, bool add_special,
                const std::string *pair, int32_t max_length) {
   plinth_encode_options opts;
-  plinth_encode_options_init(&opts);
+  plinth_encode_options_init(&opts, sizeof opts);
   opts.add_special_tokens = add_special ? 1 : 0;
   if (pair != nullptr) {
     opts.pair = pair->c_str();
@@ -95,6 +95,66 @@ void expect_same_text(const std::string &what, const std::string &got, const std
 }
 
 std::vector<int64_t> int_list(const json &v) { return v.get<std::vector<int64_t>>(); }
+
+std::vector<int64_t> widen(const int32_t *p, size_t n) {
+  return p != nullptr ? std::vector<int64_t>(p, p + n) : std::vector<int64_t>();
+}
+
+// One mLUKE entity case: text, character spans and (optionally) entity names, encoded with
+// the tokenizer's task; compared with what MLukeTokenizer returned.
+void check_entities(const plinth_tokenizer *tok, const json &c, CaseOutcome &outcome) {
+  const std::string text = c.at("text").get<std::string>();
+  outcome.details.push_back("text: " + show(text));
+  std::vector<int64_t> spans;
+  for (const auto &sp : c.at("entity_spans")) {
+    spans.push_back(sp.at(0).get<int64_t>());
+    spans.push_back(sp.at(1).get<int64_t>());
+  }
+  const bool named = c.contains("entities") && c["entities"].is_array();
+  const auto names = named ? c["entities"].get<std::vector<std::string>>() : std::vector<std::string>();
+  std::vector<const char *> name_ptrs;
+  for (const auto &n : names) name_ptrs.push_back(n.c_str());
+  plinth_entity_options eo;
+  plinth_entity_options_init(&eo, sizeof eo);
+  eo.n_spans = static_cast<int32_t>(spans.size() / 2);
+  eo.spans = spans.data();
+  eo.entities = named ? name_ptrs.data() : nullptr; // null: the [MASK] entity for each span
+  const std::string task = c.contains("task") && c["task"].is_string() ? c["task"].get<std::string>() : "";
+  if (!task.empty()) eo.task = task.c_str();
+  plinth_encoding *raw = nullptr;
+  check_status(plinth_tokenize_entities(tok, text.data(), static_cast<int64_t>(text.size()),
+                                        nullptr, &eo, &raw));
+  EncodingPtr enc(raw);
+  const auto n = static_cast<size_t>(plinth_encoding_length(enc.get()));
+  const auto ne = static_cast<size_t>(plinth_encoding_entity_count(enc.get()));
+  const auto ml = static_cast<size_t>(plinth_encoding_mention_length(enc.get()));
+  expect_same("input_ids", widen(plinth_encoding_ids(enc.get()), n), int_list(c.at("input_ids")),
+              outcome);
+  // One unpadded sequence: every word token is attended to.
+  if (c.contains("attention_mask"))
+    expect_same("attention_mask", std::vector<int64_t>(n, 1), int_list(c["attention_mask"]),
+                outcome);
+  expect_same("entity_ids", widen(plinth_encoding_entity_ids(enc.get()), ne),
+              int_list(c.at("entity_ids")), outcome);
+  if (c.contains("entity_attention_mask"))
+    expect_same("entity_attention_mask",
+                widen(plinth_encoding_entity_attention_mask(enc.get()), ne),
+                int_list(c["entity_attention_mask"]), outcome);
+  if (c.contains("entity_position_ids")) {
+    std::vector<int64_t> want;
+    for (const auto &row : c["entity_position_ids"])
+      for (const auto &v : row) want.push_back(v.get<int64_t>());
+    expect_same("entity_position_ids",
+                widen(plinth_encoding_entity_position_ids(enc.get()), ne * ml), want, outcome);
+  }
+  for (const char *key : {"entity_start_positions", "entity_end_positions"}) {
+    if (!c.contains(key)) continue;
+    const int32_t *p = std::string(key) == "entity_start_positions"
+                           ? plinth_encoding_entity_start_positions(enc.get())
+                           : plinth_encoding_entity_end_positions(enc.get());
+    expect_same(key, widen(p, ne), int_list(c[key]), outcome);
+  }
+}
 
 void check_single(const plinth_tokenizer *tok, const json &c, CaseOutcome &outcome) {
   const std::string text = c.at("text").get<std::string>();
@@ -303,7 +363,7 @@ std::vector<CaseOutcome> run_tokenizer_cases(plinth_runtime *rt, const fs::path 
   else if (cases.contains("batch_error"))
     run(base + "#batch", [&](CaseOutcome &o) { check_batch_error(tok.get(), dir, cases, o); });
 
-  // mLUKE's entity-aware encodings: the C API has no entity encoding call (yet).
+  // mLUKE's entity-aware encodings (plinth_tokenize_entities).
   if (fs::exists(dir / "entity_cases.json")) {
     json entity_cases;
     try {
@@ -313,8 +373,8 @@ std::vector<CaseOutcome> run_tokenizer_cases(plinth_runtime *rt, const fs::path 
               [&](CaseOutcome &) { throw std::runtime_error(e.what()); });
     }
     for (size_t i = 0; entity_cases.is_array() && i < entity_cases.size(); ++i)
-      run_one(out, base + "#entity" + std::to_string(i),
-              [](CaseOutcome &o) { o.fail("entity encoding not supported"); });
+      run(base + "#entity" + std::to_string(i),
+          [&](CaseOutcome &o) { check_entities(tok.get(), entity_cases[i], o); });
   }
   return out;
 }

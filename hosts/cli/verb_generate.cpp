@@ -80,7 +80,7 @@ int verb_generate(const Args &args) {
   plinth_tokenizer *tok = nullptr;
   if (plinth_model_tokenizer(model.get(), &tok) == PLINTH_OK) {
     plinth_encode_options eopts;
-    plinth_encode_options_init(&eopts);
+    plinth_encode_options_init(&eopts, sizeof eopts);
     plinth_encoding *enc = nullptr;
     if (plinth_tokenize(tok, prompt.c_str(), -1, &eopts, &enc) == PLINTH_OK) {
       n_prompt = plinth_encoding_length(enc);
@@ -90,7 +90,7 @@ int verb_generate(const Args &args) {
 
   StreamState state;
   plinth_generate_options gopts;
-  plinth_generate_options_init(&gopts);
+  plinth_generate_options_init(&gopts, sizeof gopts);
   gopts.max_new_tokens = max_new;
   gopts.temperature = temperature;
   gopts.top_k = top_k;

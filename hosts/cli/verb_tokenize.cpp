@@ -40,7 +40,7 @@ int verb_tokenize(const Args &args) {
   check_status(plinth_tokenizer_load(rt.get(), model_dir.c_str(), &raw_tok));
   TokenizerPtr tok(raw_tok);
   plinth_encode_options opts;
-  plinth_encode_options_init(&opts);
+  plinth_encode_options_init(&opts, sizeof opts);
   opts.add_special_tokens = no_special ? 0 : 1;
   if (vm.count("pair") != 0U) {
     opts.pair = pair.c_str();

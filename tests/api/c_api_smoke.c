@@ -24,12 +24,12 @@ int main(int argc, char **argv) {
   plinth_status st;
 
   CHECK(plinth_abi_version() == PLINTH_ABI_VERSION);
-  plinth_runtime_options_init(&ro);
+  plinth_runtime_options_init(&ro, sizeof ro);
   CHECK(ro.struct_size == sizeof ro);
   CHECK(plinth_runtime_create(&ro, &rt) == PLINTH_OK);
 
   /* Bad input: clear error, no crash, outputs untouched. */
-  plinth_model_options_init(&mo);
+  plinth_model_options_init(&mo, sizeof mo);
   st = plinth_model_load(rt, "/nonexistent/model", &mo, &model);
   CHECK(st == PLINTH_ERR_NOT_FOUND);
   CHECK(model == NULL);
@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
     char text[4096];
     size_t needed = 0;
     CHECK(plinth_model_load(rt, model_dir, &mo, &model) == PLINTH_OK);
-    plinth_generate_options_init(&go);
+    plinth_generate_options_init(&go, sizeof go);
     go.max_new_tokens = 8;
     CHECK(plinth_generate_text(model, "Licensed under the Apache License", &go, text, sizeof text,
                                &needed) == PLINTH_OK);

@@ -27,10 +27,10 @@ TEST(DemoModel, GreedyGenerationsMatchTransformers) {
   auto expected = nlohmann::json::parse(in);
   Handles h;
   plinth_runtime_options ro;
-  plinth_runtime_options_init(&ro);
+  plinth_runtime_options_init(&ro, sizeof ro);
   ASSERT_EQ(plinth_runtime_create(&ro, &h.rt), PLINTH_OK) << plinth_last_error();
   plinth_model_options mo;
-  plinth_model_options_init(&mo);
+  plinth_model_options_init(&mo, sizeof mo);
   ASSERT_EQ(plinth_model_load(h.rt, dir.c_str(), &mo, &h.model), PLINTH_OK) << plinth_last_error();
   plinth_tokenizer *tok = nullptr;
   ASSERT_EQ(plinth_model_tokenizer(h.model, &tok), PLINTH_OK) << plinth_last_error();
@@ -45,7 +45,7 @@ TEST(DemoModel, GreedyGenerationsMatchTransformers) {
     ASSERT_TRUE(std::equal(ids.begin(), ids.end(), want.begin())) << "prompt tokens differ for: " << prompt;
 
     plinth_generate_options go;
-    plinth_generate_options_init(&go);
+    plinth_generate_options_init(&go, sizeof go);
     go.max_new_tokens = static_cast<int32_t>(want.size() - ids.size());
     go.stop_at_eos = 1;
     std::vector<int32_t> out(ids.size() + go.max_new_tokens);
@@ -78,7 +78,7 @@ TEST(CApi, UnknownDtypeIsRejected) {
   plinth_runtime *rt = nullptr;
   ASSERT_EQ(plinth_runtime_create(nullptr, &rt), PLINTH_OK);
   plinth_model_options mo;
-  plinth_model_options_init(&mo);
+  plinth_model_options_init(&mo, sizeof mo);
   mo.dtype = "f7";
   plinth_model *m = nullptr;
   EXPECT_EQ(plinth_model_load(rt, PLINTH_DEMO_MODEL_DIR, &mo, &m), PLINTH_ERR_INVALID_ARGUMENT);

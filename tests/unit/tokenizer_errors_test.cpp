@@ -71,6 +71,27 @@ TEST(TokenizerErrors, TruncatedTokenizerJson) {
   expect_load_error(d.path(), PLINTH_ERR_FORMAT, "tokenizer.json");
 }
 
+TEST(TokenizerErrors, BrokenBioGptAndSentencepieceFiles) {
+  const fs::path bio = kTokDir / "biogpt";
+  ScratchDir d("biogpt");
+  d.write("tokenizer_config.json", slurp(bio / "tokenizer_config.json"));
+  d.write("merges.txt", slurp(bio / "merges.txt"));
+  const std::string vocab = slurp(bio / "vocab.json");
+  d.write("vocab.json", vocab.substr(0, vocab.size() / 2));
+  expect_load_error(d.path(), PLINTH_ERR_FORMAT, "vocab.json");
+  d.write("vocab.json", R"({"a": "not an id"})");
+  expect_load_error(d.path(), PLINTH_ERR_FORMAT, "not an integer");
+
+  ScratchDir s("spm");
+  s.write("tokenizer.model", "this is no sentencepiece model");
+  expect_load_error(s.path(), PLINTH_ERR_FORMAT, "tokenizer.model");
+}
+
+TEST(TokenizerErrors, EntitiesNeedALukeTokenizer) {
+  const auto tok = plinth::tok::load_tokenizer(kTokDir / "gpt2");
+  EXPECT_THROW(tok->encode_entities("Paris", {}, {{{0, 5}}, {}, {}, 0}), plinth::Error);
+}
+
 TEST(TokenizerErrors, TruncatedConfigJson) {
   ScratchDir d("badcfg");
   d.write("tokenizer.json", slurp(kTokDir / "llama_spm" / "tokenizer.json"));

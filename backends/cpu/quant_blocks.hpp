@@ -1,0 +1,62 @@
+// Block-quantized weights (Q8_0 / Q4_0, layouts in plinth_types.h) and the 8-bit form the
+// activations take before an integer dot product with them.
+#pragma once
+
+#include "plinth_types.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace plinth::cpu {
+
+constexpr int64_t kQBlock = PLINTH_QBLOCK;
+constexpr size_t kQ8BlockBytes = 2 + kQBlock;     // f16 scale + 32 x int8
+constexpr size_t kQ4BlockBytes = 2 + kQBlock / 2; // f16 scale + 32 x 4-bit
+
+inline bool is_quantized(int32_t dtype) {
+  return dtype == PLINTH_DTYPE_Q8_0 || dtype == PLINTH_DTYPE_Q4_0;
+}
+
+inline size_t block_bytes(int32_t dtype) {
+  return dtype == PLINTH_DTYPE_Q8_0 ? kQ8BlockBytes : kQ4BlockBytes;
+}
+
+// Bytes of `n` consecutive elements of a quantized tensor (n a multiple of kQBlock).
+inline size_t quantized_bytes(int32_t dtype, int64_t n) {
+  return static_cast<size_t>(n / kQBlock) * block_bytes(dtype);
+}
+
+// Activation rows quantized to blocks of 32 signed 8-bit values in [-127, 127] with an f32
+// scale (x ~ d * q), stored as separate arrays so each kernel streams only what it needs.
+// `off` holds 8 * (q[2i] + q[2i + 1]) per block: Q4_0 kernels multiply the unsigned nibbles
+// (0..15) with q and subtract off, which is cheaper than re-centering every weight nibble.
+// Row m of M starts at block m * blocks_per_row in each array.
+struct QActs {
+  int8_t *q;    // [rows * nb * 32]
+  int16_t *off; // [rows * nb * 16]
+  float *d;     // [rows * nb]
+  int64_t blocks_per_row;
+};
+
+// Bytes of scratch that QActs for `rows` rows of K values need (with alignment slack).
+inline size_t qacts_bytes(int64_t rows, int64_t K) {
+  const size_t nb = static_cast<size_t>(rows * (K / kQBlock));
+  return nb * (kQBlock + kQBlock + sizeof(float)) + 128;
+}
+
+// Lays QActs out in `scratch` (qacts_bytes long), each array 32-byte aligned.
+inline QActs qacts_in(void *scratch, int64_t rows, int64_t K) {
+  auto align = [](uintptr_t p) { return (p + 31) & ~uintptr_t{31}; };
+  const size_t nb = static_cast<size_t>(rows * (K / kQBlock));
+  uintptr_t p = align(reinterpret_cast<uintptr_t>(scratch));
+  QActs a{};
+  a.q = reinterpret_cast<int8_t *>(p);
+  p = align(p + nb * kQBlock);
+  a.off = reinterpret_cast<int16_t *>(p);
+  p = align(p + nb * kQBlock);
+  a.d = reinterpret_cast<float *>(p);
+  a.blocks_per_row = K / kQBlock;
+  return a;
+}
+
+} // namespace plinth::cpu

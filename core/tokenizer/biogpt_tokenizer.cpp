@@ -1,0 +1,302 @@
+// transformers' BioGptTokenizer (vocab.json + merges.txt): added/special tokens are cut out
+// first, the rest goes through the Moses tokenizer (English, aggressive dash splits, XML
+// escaping), then each Moses word through classic BPE whose last symbol carries "</w>".
+// Sequences are "</s> A" and "</s> A </s> B". Decoding joins the tokens, turns "</w>" into
+// word breaks and Moses-detokenizes, over all tokens at once (special ones included unless
+// skipped), as transformers 5 does.
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "tokenizer/added_vocabulary.hpp"
+#include "tokenizer/families.hpp"
+#include "tokenizer/moses.hpp"
+#include "tokenizer/pipeline.hpp"
+#include "tokenizer/utf8.hpp"
+#include "tokenizer/vocab.hpp"
+
+namespace plinth::tok {
+
+void clean_up_tokenization(std::string &s); // decoders.cpp
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+class BioGptTokenizer final : public Tokenizer {
+public:
+  BioGptTokenizer(const fs::path &dir, const TokenizerConfig &cfg) : cfg_(cfg) {
+    const fs::path vocab_file = dir / "vocab.json";
+    const json vocab = read_json_file(vocab_file);
+    if (!vocab.is_object()) {
+      throw Error(PLINTH_ERR_FORMAT, vocab_file.string() + ": expected a JSON object");
+    }
+    for (const auto &[token, id] : vocab.items()) {
+      if (!id.is_number_integer()) {
+        throw Error(PLINTH_ERR_FORMAT, vocab_file.string() + ": id of " + json(token).dump() +
+                                           " is not an integer");
+      }
+      vocab_.add(token, id.get<int32_t>());
+    }
+    read_merges(dir / "merges.txt");
+    if (!cfg.roles.count(Special::Unk)) {
+      cfg_.roles[Special::Unk] = "<unk>";
+    }
+    if (!cfg.roles.count(Special::Sep)) {
+      cfg_.roles[Special::Sep] = "</s>";
+    }
+    for (const auto &t : cfg.added_tokens_decoder) {
+      add_token(t);
+    }
+    std::vector<std::string> specials = cfg.extra_special;
+    for (const auto &[role, content] : cfg_.roles) {
+      specials.push_back(content);
+    }
+    for (const auto &content : specials) {
+      if (added_.find(content)) {
+        continue;
+      }
+      if (const auto id = vocab_.find(content)) {
+        AddedToken t;
+        t.id = *id;
+        t.content = content;
+        t.special = true;
+        add_token(std::move(t));
+      }
+    }
+  }
+
+  Encoding encode(std::string_view text, const EncodeOptions &opts) const override {
+    utf8::validate(text, "tokenizer input text");
+    Encoding a = encode_single(text, 0);
+    std::optional<Encoding> b;
+    if (opts.pair && !opts.pair->empty()) {
+      utf8::validate(*opts.pair, "tokenizer input text_pair");
+      b = encode_single(*opts.pair, 1);
+    }
+    if (opts.max_length > 0) {
+      const size_t added = opts.add_special_tokens ? (b ? 2 : 1) : 0;
+      truncate_longest_first(a, b ? &*b : nullptr,
+                             opts.max_length > added ? opts.max_length - added : 0);
+    }
+    Encoding out;
+    if (opts.add_special_tokens) {
+      push_sep(out, 0);
+    }
+    append_encoding(out, a);
+    if (b) {
+      if (opts.add_special_tokens) {
+        push_sep(out, 1);
+      }
+      append_encoding(out, *b);
+    }
+    return out;
+  }
+
+  std::string decode(std::span<const int32_t> ids, bool skip_special_tokens) const override {
+    // convert_tokens_to_string: "</w>" ends a word, then Moses detokenization.
+    std::string joined;
+    for (int32_t id : ids) {
+      if (skip_special_tokens && is_special(id)) {
+        continue;
+      }
+      const std::string t = id_to_token(id).value_or(cfg_.roles.at(Special::Unk));
+      for (size_t i = 0; i < t.size(); ++i) {
+        if (t.compare(i, 4, "</w>") == 0) {
+          joined += ' ';
+          i += 3;
+        } else if (t[i] != ' ') {
+          joined += t[i];
+        }
+      }
+    }
+    std::vector<std::string> words;
+    std::istringstream in(joined);
+    for (std::string w; in >> w;) {
+      words.push_back(std::move(w));
+    }
+    std::string text = moses::detokenize(words);
+    if (cfg_.clean_up_tokenization_spaces) {
+      clean_up_tokenization(text);
+    }
+    return text;
+  }
+
+  int64_t vocab_size() const override {
+    int64_t n = static_cast<int64_t>(vocab_.size());
+    for (const auto &t : added_.tokens()) {
+      n += vocab_.token(t.id) ? 0 : 1;
+    }
+    return n;
+  }
+
+  std::optional<int32_t> token_to_id(std::string_view token) const override {
+    if (const AddedToken *t = added_.find(token)) {
+      return t->id;
+    }
+    return vocab_.find(token);
+  }
+
+  std::optional<std::string> id_to_token(int32_t id) const override {
+    if (const AddedToken *t = added_.find(id)) {
+      return t->content;
+    }
+    if (const std::string *s = vocab_.token(id)) {
+      return *s;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<int32_t> special_id(Special role) const override {
+    const auto it = cfg_.roles.find(role);
+    return it == cfg_.roles.end() ? std::nullopt : token_to_id(it->second);
+  }
+
+  bool is_special(int32_t id) const override {
+    const AddedToken *t = added_.find(id);
+    return t != nullptr && t->special;
+  }
+
+  std::string padding_side() const override { return cfg_.padding_side; }
+
+private:
+  void read_merges(const fs::path &file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      throw Error(PLINTH_ERR_NOT_FOUND, "cannot open " + file.string());
+    }
+    std::string line;
+    for (int rank = 0; std::getline(in, line); ++rank) {
+      std::istringstream ls(line);
+      std::string l, r;
+      if (!(ls >> l >> r)) {
+        continue; // blank or "#version" lines merge nothing
+      }
+      utf8::validate(line, file.string());
+      ranks_[l + '\n' + r] = rank; // a repeated pair keeps its last rank, like the dict
+    }
+  }
+
+  void add_token(AddedToken t) {
+    std::string content = t.content;
+    added_.add(std::move(t), std::move(content));
+  }
+
+  // Classic BPE over the characters of `word`, "</w>" glued to the last one.
+  std::vector<std::string> bpe(const std::string &word) const {
+    {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      if (const auto it = cache_.find(word); it != cache_.end()) {
+        return it->second;
+      }
+    }
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < word.size();) {
+      const size_t n = utf8::seq_len(static_cast<unsigned char>(word[i]));
+      parts.push_back(word.substr(i, n));
+      i += n;
+    }
+    parts.back() += "</w>";
+    while (parts.size() > 1) {
+      int best = -1;
+      size_t best_i = 0;
+      for (size_t i = 0; i + 1 < parts.size(); ++i) {
+        const auto it = ranks_.find(parts[i] + '\n' + parts[i + 1]);
+        if (it != ranks_.end() && (best < 0 || it->second < best)) {
+          best = it->second;
+          best_i = i;
+        }
+      }
+      if (best < 0) {
+        break;
+      }
+      const std::string first = parts[best_i], second = parts[best_i + 1];
+      std::vector<std::string> merged;
+      merged.reserve(parts.size());
+      for (size_t i = 0; i < parts.size();) {
+        if (i + 1 < parts.size() && parts[i] == first && parts[i + 1] == second) {
+          merged.push_back(first + second);
+          i += 2;
+        } else {
+          merged.push_back(parts[i++]);
+        }
+      }
+      parts = std::move(merged);
+    }
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (cache_.size() > 100000) {
+      cache_.clear();
+    }
+    cache_.emplace(word, parts);
+    return parts;
+  }
+
+  void push(Encoding &e, int32_t id, int32_t type_id, bool special) const {
+    e.ids.push_back(id);
+    e.tokens.push_back(id_to_token(id).value_or(cfg_.roles.at(Special::Unk)));
+    // Like transformers' slow tokenizer, no character offsets.
+    e.offsets.push_back({0, 0});
+    e.type_ids.push_back(type_id);
+    e.special_tokens_mask.push_back(special ? 1 : 0);
+    e.attention_mask.push_back(1);
+  }
+
+  void push_sep(Encoding &e, int32_t type_id) const {
+    const auto id = special_id(Special::Sep);
+    if (!id) {
+      throw Error(PLINTH_ERR_FORMAT, "BioGPT tokenizer: the vocabulary lacks the sep token");
+    }
+    push(e, *id, type_id, true);
+  }
+
+  int32_t unk_id() const {
+    const auto id = special_id(Special::Unk);
+    if (!id) {
+      throw Error(PLINTH_ERR_FORMAT, "BioGPT tokenizer: the vocabulary lacks the unk token");
+    }
+    return *id;
+  }
+
+  Encoding encode_single(std::string_view text, int32_t type_id) const {
+    Encoding e;
+    for (const auto &piece : added_.split(text, false)) {
+      if (piece.token) {
+        push(e, piece.token->id, type_id, false);
+        continue;
+      }
+      if (piece.end == piece.start) {
+        continue;
+      }
+      for (const auto &word : moses::tokenize(text.substr(piece.start, piece.end - piece.start))) {
+        for (const auto &sub : bpe(word)) {
+          push(e, vocab_.find(sub).value_or(unk_id()), type_id, false);
+        }
+      }
+    }
+    return e;
+  }
+
+  TokenizerConfig cfg_;
+  Vocab vocab_;
+  std::unordered_map<std::string, int> ranks_;
+  AddedVocabulary added_;
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, std::vector<std::string>> cache_;
+};
+
+} // namespace
+
+std::unique_ptr<Tokenizer> load_biogpt_tokenizer(const fs::path &dir, const TokenizerConfig &cfg) {
+  try {
+    return std::make_unique<BioGptTokenizer>(dir, cfg);
+  } catch (const json::exception &e) {
+    throw Error(PLINTH_ERR_FORMAT, dir.string() + ": " + e.what());
+  }
+}
+
+} // namespace plinth::tok

@@ -116,7 +116,8 @@ PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *t, 
     en.max_mention_length = field_or(eopts, &plinth_entity_options::max_mention_length, 0);
     require(en.max_mention_length >= 0, "max_mention_length must be >= 0");
 
-    std::string_view sv = text_len < 0 ? std::string_view(text) : std::string_view(text, static_cast<size_t>(text_len));
+    std::string_view sv = text_len < 0 ? std::string_view(text)
+                                       : std::string_view(text, static_cast<size_t>(text_len));
     auto e = std::make_unique<plinth_encoding>();
     e->enc = t->tok->encode_entities(sv, eo, en);
     for (auto &[s, end] : e->enc.offsets) {
@@ -131,7 +132,9 @@ namespace {
 const tok::EntityEncoding *entities_of(const plinth_encoding *e) {
   return e && e->enc.entities ? &*e->enc.entities : nullptr;
 }
-const int32_t *data_or_null(const std::vector<int32_t> &v) { return v.empty() ? nullptr : v.data(); }
+const int32_t *data_or_null(const std::vector<int32_t> &v) {
+  return v.empty() ? nullptr : v.data();
+}
 } // namespace
 
 PLINTH_EXPORT int64_t plinth_encoding_entity_count(const plinth_encoding *e) {

@@ -38,8 +38,8 @@ public:
     }
     for (const auto &[token, id] : vocab.items()) {
       if (!id.is_number_integer()) {
-        throw Error(PLINTH_ERR_FORMAT, vocab_file.string() + ": id of " + json(token).dump() +
-                                           " is not an integer");
+        throw Error(PLINTH_ERR_FORMAT,
+                    vocab_file.string() + ": id of " + json(token).dump() + " is not an integer");
       }
       vocab_.add(token, id.get<int32_t>());
     }

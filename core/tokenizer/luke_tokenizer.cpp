@@ -50,8 +50,8 @@ public:
       : words_(std::move(words)), cfg_(cfg) {
     for (const auto &[name, id] : entity_vocab.items()) {
       if (!id.is_number_integer()) {
-        throw Error(PLINTH_ERR_FORMAT, "entity vocabulary: id of " + json(name).dump() +
-                                           " is not an integer");
+        throw Error(PLINTH_ERR_FORMAT,
+                    "entity vocabulary: id of " + json(name).dump() + " is not an integer");
       }
       entity_vocab_[name] = id.get<int32_t>();
     }
@@ -236,8 +236,8 @@ private:
   int32_t marker(int which) const {
     const auto id = words_->token_to_id(marker_tokens_[which]);
     if (!id) {
-      throw Error(PLINTH_ERR_FORMAT, "the vocabulary lacks the entity marker token " +
-                                         marker_tokens_[which]);
+      throw Error(PLINTH_ERR_FORMAT,
+                  "the vocabulary lacks the entity marker token " + marker_tokens_[which]);
     }
     return *id;
   }
@@ -267,7 +267,8 @@ private:
 
   // Tokenizes `text` piece by piece between span boundaries; `token_spans` receives each
   // span's [start, end) in word tokens.
-  Encoding encode_pieces(std::string_view text, const std::vector<std::pair<int64_t, int64_t>> &spans,
+  Encoding encode_pieces(std::string_view text,
+                         const std::vector<std::pair<int64_t, int64_t>> &spans,
                          std::vector<std::pair<size_t, size_t>> &token_spans) const {
     std::vector<size_t> byte_at; // byte offset of each character, and of the end
     for (size_t i = 0; i < text.size(); i += utf8::seq_len(static_cast<unsigned char>(text[i]))) {

@@ -109,7 +109,8 @@ U32 replace_literal(U32View s, U32View pat, U32View repl, Next next, bool with_n
 }
 
 U32 replace_all(U32View s, U32View pat, U32View repl) {
-  return replace_literal(s, pat, repl, [](char32_t) { return true; }, false);
+  return replace_literal(
+      s, pat, repl, [](char32_t) { return true; }, false);
 }
 
 bool contains(U32View s, U32View pat) { return s.find(pat) != U32View::npos; }
@@ -129,8 +130,8 @@ U32 replace_multidots(U32View s) {
     }
   }
   while (contains(out, U"DOTMULTI.")) {
-    out = replace_literal(out, U"DOTMULTI.", U"DOTDOTMULTI ",
-                          [](char32_t c) { return c != U'.'; }, true);
+    out = replace_literal(
+        out, U"DOTMULTI.", U"DOTDOTMULTI ", [](char32_t c) { return c != U'.'; }, true);
     out = replace_all(out, U"DOTMULTI.", U"DOTDOTMULTI");
   }
   return out;
@@ -196,29 +197,29 @@ U32 english_apostrophes(U32View s) {
   auto alpha = [](char32_t c) { return is_alpha(c); };
   auto not_alpha = [](char32_t c) { return !is_alpha(c); };
   U32 t = sub_apostrophe(s, not_alpha, not_alpha, U" ' ");
-  t = sub_apostrophe(t, [](char32_t c) { return !is_alpha(c) && !is_number(c); }, alpha, U" ' ");
+  t = sub_apostrophe(
+      t, [](char32_t c) { return !is_alpha(c) && !is_number(c); }, alpha, U" ' ");
   t = sub_apostrophe(t, alpha, not_alpha, U" ' ");
   t = sub_apostrophe(t, alpha, alpha, U" '");
-  return sub_apostrophe(t, [](char32_t c) { return is_number(c); },
-                        [](char32_t c) { return c == U's'; }, U" '");
+  return sub_apostrophe(
+      t, [](char32_t c) { return is_number(c); }, [](char32_t c) { return c == U's'; }, U" '");
 }
 
 // sacremoses' nonbreaking_prefix.en: words after which a period does not end a sentence;
 // the NUMERIC_ONLY ones only before a number.
 const std::unordered_set<U32> &nonbreaking_prefixes() {
   static const std::unordered_set<U32> k = {
-      U"A",     U"B",      U"C",     U"D",    U"E",    U"F",    U"G",    U"H",    U"I",
-      U"J",     U"K",      U"L",     U"M",    U"N",    U"O",    U"P",    U"Q",    U"R",
-      U"S",     U"T",      U"U",     U"V",    U"W",    U"X",    U"Y",    U"Z",    U"Adj",
-      U"Adm",   U"Adv",    U"Asst",  U"Bart", U"Bldg", U"Brig", U"Bros", U"Capt", U"Cmdr",
-      U"Col",   U"Comdr",  U"Con",   U"Corp", U"Cpl",  U"DR",   U"Dr",   U"Drs",  U"Ens",
-      U"Gen",   U"Gov",    U"Hon",   U"Hr",   U"Hosp", U"Insp", U"Lt",   U"MM",   U"MR",
-      U"MRS",   U"MS",     U"Maj",   U"Messrs", U"Mlle", U"Mme", U"Mr",  U"Mrs",  U"Ms",
-      U"Msgr",  U"Op",     U"Ord",   U"Pfc",  U"Ph",   U"Prof", U"Pvt",  U"Rep",  U"Reps",
-      U"Res",   U"Rev",    U"Rt",    U"Sen",  U"Sens", U"Sfc",  U"Sgt",  U"Sr",   U"St",
-      U"Supt",  U"Surg",   U"v",     U"vs",   U"i.e",  U"rev",  U"e.g",  U"Rs",   U"Nos",
-      U"Nr",    U"Jan",    U"Feb",   U"Mar",  U"Apr",  U"Jun",  U"Jul",  U"Aug",  U"Sep",
-      U"Oct",   U"Nov",    U"Dec"};
+      U"A",    U"B",    U"C",    U"D",    U"E",    U"F",    U"G",    U"H",      U"I",    U"J",
+      U"K",    U"L",    U"M",    U"N",    U"O",    U"P",    U"Q",    U"R",      U"S",    U"T",
+      U"U",    U"V",    U"W",    U"X",    U"Y",    U"Z",    U"Adj",  U"Adm",    U"Adv",  U"Asst",
+      U"Bart", U"Bldg", U"Brig", U"Bros", U"Capt", U"Cmdr", U"Col",  U"Comdr",  U"Con",  U"Corp",
+      U"Cpl",  U"DR",   U"Dr",   U"Drs",  U"Ens",  U"Gen",  U"Gov",  U"Hon",    U"Hr",   U"Hosp",
+      U"Insp", U"Lt",   U"MM",   U"MR",   U"MRS",  U"MS",   U"Maj",  U"Messrs", U"Mlle", U"Mme",
+      U"Mr",   U"Mrs",  U"Ms",   U"Msgr", U"Op",   U"Ord",  U"Pfc",  U"Ph",     U"Prof", U"Pvt",
+      U"Rep",  U"Reps", U"Res",  U"Rev",  U"Rt",   U"Sen",  U"Sens", U"Sfc",    U"Sgt",  U"Sr",
+      U"St",   U"Supt", U"Surg", U"v",    U"vs",   U"i.e",  U"rev",  U"e.g",    U"Rs",   U"Nos",
+      U"Nr",   U"Jan",  U"Feb",  U"Mar",  U"Apr",  U"Jun",  U"Jul",  U"Aug",    U"Sep",  U"Oct",
+      U"Nov",  U"Dec"};
   return k;
 }
 const std::unordered_set<U32> &numeric_only_prefixes() {
@@ -234,10 +235,9 @@ U32 handle_nonbreaking_prefixes(U32View s) {
       continue;
     }
     const U32 prefix = tok.substr(0, tok.size() - 1);
-    const bool dotted_alpha = contains(prefix, U".") &&
-                              std::any_of(prefix.begin(), prefix.end(), [](char32_t c) {
-                                return is_alpha(c);
-                              });
+    const bool dotted_alpha =
+        contains(prefix, U".") &&
+        std::any_of(prefix.begin(), prefix.end(), [](char32_t c) { return is_alpha(c); });
     const bool numeric_only = numeric_only_prefixes().count(prefix) > 0;
     const bool known = nonbreaking_prefixes().count(prefix) > 0 && !numeric_only;
     const bool next_lower = i + 1 < tokens.size() && is_lower(tokens[i + 1][0]);
@@ -337,9 +337,9 @@ bool all_of(U32View s, U32View set) {
 
 U32 unescape_xml(U32 s) {
   static const std::pair<U32View, U32View> kUnescape[] = {
-      {U"&bar;", U"|"},  {U"&#124;", U"|"}, {U"&lt;", U"<"},    {U"&gt;", U">"},
-      {U"&bra;", U"["},  {U"&ket;", U"]"},  {U"&quot;", U"\""}, {U"&apos;", U"'"},
-      {U"&#91;", U"["},  {U"&#93;", U"]"},  {U"&amp;", U"&"}};
+      {U"&bar;", U"|"}, {U"&#124;", U"|"}, {U"&lt;", U"<"},    {U"&gt;", U">"},
+      {U"&bra;", U"["}, {U"&ket;", U"]"},  {U"&quot;", U"\""}, {U"&apos;", U"'"},
+      {U"&#91;", U"["}, {U"&#93;", U"]"},  {U"&amp;", U"&"}};
   for (const auto &[from, to] : kUnescape) {
     if (contains(s, from)) {
       s = replace_all(s, from, to);
@@ -367,9 +367,8 @@ std::string detokenize(const std::vector<std::string> &tokens_in) {
   const std::vector<U32> tokens = split_ws(text);
   for (size_t i = 0; i < tokens.size(); ++i) {
     const U32 &tok = tokens[i];
-    const bool currency =
-        std::all_of(tok.begin(), tok.end(),
-                    [](char32_t c) { return is_currency(c) || has(U"([{¿¡", c); });
+    const bool currency = std::all_of(
+        tok.begin(), tok.end(), [](char32_t c) { return is_currency(c) || has(U"([{¿¡", c); });
     if (is_cjk(tok[0])) {
       // Consecutive CJK words are joined without a space.
       if (i == 0 || !is_cjk(tokens[i - 1].back())) {

@@ -81,8 +81,8 @@ std::unique_ptr<sentencepiece::SentencePieceProcessor> load_processor(const fs::
   auto sp = std::make_unique<sentencepiece::SentencePieceProcessor>();
   const auto status = sp->Load(file.string());
   if (!status.ok()) {
-    throw Error(PLINTH_ERR_FORMAT, file.string() + ": not a sentencepiece model (" +
-                                       status.ToString() + ")");
+    throw Error(PLINTH_ERR_FORMAT,
+                file.string() + ": not a sentencepiece model (" + status.ToString() + ")");
   }
   return sp;
 }
@@ -123,7 +123,8 @@ json derive_merges(const std::vector<std::string> &pieces,
       }
     }
     std::stable_sort(local.begin(), local.end(), [&](const Merge &a, const Merge &b) {
-      return std::pair(ids.at(a.left), ids.at(a.right)) < std::pair(ids.at(b.left), ids.at(b.right));
+      return std::pair(ids.at(a.left), ids.at(a.right)) <
+             std::pair(ids.at(b.left), ids.at(b.right));
     });
     merges.insert(merges.end(), local.begin(), local.end());
   }
@@ -158,13 +159,15 @@ json llama_bpe_json(const sentencepiece::SentencePieceProcessor &sp, const Token
     }
   }
   json j;
-  j["model"] = {{"type", "BPE"},          {"vocab", vocab},         {"merges", derive_merges(pieces, ids)},
-                {"fuse_unk", true},       {"byte_fallback", true},  {"unk_token", nullptr},
-                {"ignore_merges", false}};
-  j["pre_tokenizer"] = {{"type", "Metaspace"},
-                        {"replacement", "\u2581"},
-                        {"prepend_scheme", config_bool(cfg, "add_prefix_space", true) ? "first" : "never"},
-                        {"split", false}};
+  j["model"] = {
+      {"type", "BPE"},         {"vocab", vocab},        {"merges", derive_merges(pieces, ids)},
+      {"fuse_unk", true},      {"byte_fallback", true}, {"unk_token", nullptr},
+      {"ignore_merges", false}};
+  j["pre_tokenizer"] = {
+      {"type", "Metaspace"},
+      {"replacement", "\u2581"},
+      {"prepend_scheme", config_bool(cfg, "add_prefix_space", true) ? "first" : "never"},
+      {"split", false}};
   j["decoder"] = {{"type", "Sequence"},
                   {"decoders",
                    {{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
@@ -189,8 +192,10 @@ json llama_bpe_json(const sentencepiece::SentencePieceProcessor &sp, const Token
       if (eos && ids.count(eos_tok)) tmpl.push_back(special(eos_tok, part));
     }
   }
-  j["post_processor"] = {
-      {"type", "TemplateProcessing"}, {"single", single}, {"pair", pair}, {"special_tokens", specials}};
+  j["post_processor"] = {{"type", "TemplateProcessing"},
+                         {"single", single},
+                         {"pair", pair},
+                         {"special_tokens", specials}};
   j["added_tokens"] = added;
   return j;
 }
@@ -220,7 +225,8 @@ public:
     }
     // Special tokens the vocabulary lacks are appended, roles first, then the extra ones.
     std::vector<std::string> specials;
-    for (const auto &[role, content] : cfg_.roles) specials.push_back(content);
+    for (const auto &[role, content] : cfg_.roles)
+      specials.push_back(content);
     specials.insert(specials.end(), cfg.extra_special.begin(), cfg.extra_special.end());
     for (const auto &content : specials) {
       if (added_.find(content)) continue;
@@ -293,7 +299,8 @@ public:
 
   int64_t vocab_size() const override {
     int64_t n = base_size_;
-    for (const auto &t : added_.tokens()) n += t.id >= base_size_ ? 1 : 0;
+    for (const auto &t : added_.tokens())
+      n += t.id >= base_size_ ? 1 : 0;
     return n;
   }
 
@@ -426,8 +433,8 @@ std::unique_ptr<Tokenizer> load_sentencepiece_tokenizer(const fs::path &dir,
     auto sp = load_processor(file);
     const bool fairseq = std::string(name) == "sentencepiece.bpe.model";
     // transformers 5 converts any LlamaTokenizer model (Helium's is a unigram one) this way.
-    const bool llama = cfg.tokenizer_class.starts_with("Llama") ||
-                       cfg.tokenizer_class.starts_with("CodeLlama");
+    const bool llama =
+        cfg.tokenizer_class.starts_with("Llama") || cfg.tokenizer_class.starts_with("CodeLlama");
     if (!fairseq && (llama || model_type(*sp) == 2)) {
       return make_json_tokenizer(llama_bpe_json(*sp, cfg), cfg, file.string());
     }

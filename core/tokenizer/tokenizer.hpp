@@ -47,7 +47,7 @@ struct EncodeOptions {
 
 // Entity spans of one text for encode_entities (transformers' entity_spans / entities / task).
 struct EntityOptions {
-  std::vector<std::pair<int64_t, int64_t>> spans;  // character offsets [start, end)
+  std::vector<std::pair<int64_t, int64_t>> spans;   // character offsets [start, end)
   std::optional<std::vector<std::string>> entities; // names; none: the [MASK] entity
   std::optional<std::string> task;                  // none: tokenizer_config.json "task"
   int32_t max_mention_length = 0;                   // 0: tokenizer_config.json

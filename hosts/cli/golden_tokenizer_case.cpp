@@ -111,7 +111,8 @@ void check_entities(const plinth_tokenizer *tok, const json &c, CaseOutcome &out
     spans.push_back(sp.at(1).get<int64_t>());
   }
   const bool named = c.contains("entities") && c["entities"].is_array();
-  const auto names = named ? c["entities"].get<std::vector<std::string>>() : std::vector<std::string>();
+  const auto names =
+      named ? c["entities"].get<std::vector<std::string>>() : std::vector<std::string>();
   std::vector<const char *> name_ptrs;
   for (const auto &n : names) name_ptrs.push_back(n.c_str());
   plinth_entity_options eo;
@@ -119,7 +120,8 @@ void check_entities(const plinth_tokenizer *tok, const json &c, CaseOutcome &out
   eo.n_spans = static_cast<int32_t>(spans.size() / 2);
   eo.spans = spans.data();
   eo.entities = named ? name_ptrs.data() : nullptr; // null: the [MASK] entity for each span
-  const std::string task = c.contains("task") && c["task"].is_string() ? c["task"].get<std::string>() : "";
+  const std::string task =
+      c.contains("task") && c["task"].is_string() ? c["task"].get<std::string>() : "";
   if (!task.empty()) eo.task = task.c_str();
   plinth_encoding *raw = nullptr;
   check_status(plinth_tokenize_entities(tok, text.data(), static_cast<int64_t>(text.size()),

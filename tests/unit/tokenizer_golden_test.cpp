@@ -2,10 +2,10 @@
 // cases.json) and checks that the model fixtures' input_ids are reproduced from their texts.
 #include <algorithm>
 #include <cstring>
-#include <map>
-#include <optional>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -245,8 +245,9 @@ TEST(MLukeEntities, GoldenEntityCases) {
     EXPECT_SAME_SEQ(e.entities->position_ids, pos, "entity_position_ids");
   }
   EXPECT_THROW(tok->encode_entities("Paris", {}, {{{0, 9}}, {}, {}, 0}), plinth::Error);
-  EXPECT_THROW(tok->encode_entities("Paris", {}, {{{0, 5}, {0, 5}}, {}, "entity_classification", 0}),
-               plinth::Error);
+  EXPECT_THROW(
+      tok->encode_entities("Paris", {}, {{{0, 5}, {0, 5}}, {}, "entity_classification", 0}),
+      plinth::Error);
 }
 
 // --- model fixtures: input_ids of inputs.safetensors from case.json "texts" ---
@@ -373,11 +374,14 @@ Tensors encode_case(const plinth::tok::Tokenizer &tok, const json &c, const fs::
   return t;
 }
 
+// Every fixture whose case.json records the texts behind its inputs. MEGA's fixtures come from
+// transformers 4.37's code and record no texts (see their case.json "reference"), so there is
+// nothing to derive their inputs from; they are not listed rather than reported as skipped.
 std::vector<std::string> model_case_dirs() {
   std::vector<std::string> out;
   for (const auto &family : fs::directory_iterator(kGolden / "models")) {
     for (const auto &c : fs::directory_iterator(family.path())) {
-      if (fs::exists(c.path() / "case.json")) {
+      if (fs::exists(c.path() / "case.json") && read_json(c.path() / "case.json").contains("texts")) {
         out.push_back(family.path().filename().string() + "/" + c.path().filename().string());
       }
     }
@@ -391,11 +395,6 @@ class ModelInputs : public ::testing::TestWithParam<std::string> {};
 TEST_P(ModelInputs, InputsFromTexts) {
   const fs::path dir = kGolden / "models" / GetParam();
   const json c = read_json(dir / "case.json");
-  if (!c.contains("texts")) {
-    // MEGA's fixtures come from transformers 4.37's code and record no texts (see case.json
-    // "reference"); their inputs cannot be derived here.
-    GTEST_SKIP() << "case.json records no texts";
-  }
   const auto tok = plinth::tok::load_tokenizer(dir);
   const Tensors got = encode_case(*tok, c, dir);
   for (const auto &[key, info] : c.at("inputs").items()) {

@@ -6,6 +6,37 @@
 
 using namespace plinth;
 
+namespace {
+// The C options of an encode call, read field by field within the caller's struct_size.
+tok::EncodeOptions encode_options_from(const plinth_encode_options *opts) {
+  tok::EncodeOptions eo;
+  eo.add_special_tokens = field_or(opts, &plinth_encode_options::add_special_tokens, 1) != 0;
+  if (const char *pair = field_or(opts, &plinth_encode_options::pair, (const char *)nullptr)) {
+    const int64_t pl = field_or(opts, &plinth_encode_options::pair_len, (int64_t)-1);
+    eo.pair = pl < 0 ? std::string(pair) : std::string(pair, static_cast<size_t>(pl));
+  }
+  const int32_t ml = field_or(opts, &plinth_encode_options::max_length, 0);
+  require(ml >= 0, "max_length must be >= 0");
+  eo.max_length = static_cast<size_t>(ml);
+  return eo;
+}
+
+std::string_view text_view(const char *text, int64_t len) {
+  return len < 0 ? std::string_view(text) : std::string_view(text, static_cast<size_t>(len));
+}
+
+// An encoding handle, with the offsets flattened once for plinth_encoding_offsets.
+std::unique_ptr<plinth_encoding> wrap(tok::Encoding enc) {
+  auto e = std::make_unique<plinth_encoding>();
+  e->enc = std::move(enc);
+  for (auto &[start, end] : e->enc.offsets) {
+    e->flat_offsets.push_back(start);
+    e->flat_offsets.push_back(end);
+  }
+  return e;
+}
+} // namespace
+
 extern "C" {
 
 PLINTH_EXPORT plinth_status plinth_tokenizer_load(plinth_runtime *rt, const char *dir,
@@ -37,23 +68,8 @@ PLINTH_EXPORT plinth_status plinth_tokenize(const plinth_tokenizer *t, const cha
                                             plinth_encoding **out) {
   return guarded([&] {
     require(t && text && out, "tokenizer, text or out is NULL");
-    tok::EncodeOptions eo;
-    eo.add_special_tokens = field_or(opts, &plinth_encode_options::add_special_tokens, 1) != 0;
-    if (const char *pair = field_or(opts, &plinth_encode_options::pair, (const char *)nullptr)) {
-      const int64_t pl = field_or(opts, &plinth_encode_options::pair_len, (int64_t)-1);
-      eo.pair = pl < 0 ? std::string(pair) : std::string(pair, static_cast<size_t>(pl));
-    }
-    const int32_t ml = field_or(opts, &plinth_encode_options::max_length, 0);
-    require(ml >= 0, "max_length must be >= 0");
-    eo.max_length = static_cast<size_t>(ml);
-    std::string_view sv = text_len < 0 ? std::string_view(text) : std::string_view(text, static_cast<size_t>(text_len));
-    auto e = std::make_unique<plinth_encoding>();
-    e->enc = t->tok->encode(sv, eo);
-    for (auto &[s, en] : e->enc.offsets) {
-      e->flat_offsets.push_back(s);
-      e->flat_offsets.push_back(en);
-    }
-    *out = e.release();
+    const tok::EncodeOptions eo = encode_options_from(opts);
+    *out = wrap(t->tok->encode(text_view(text, text_len), eo)).release();
   });
 }
 
@@ -88,15 +104,7 @@ PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *t, 
                                                      plinth_encoding **out) {
   return guarded([&] {
     require(t && text && out, "tokenizer, text or out is NULL");
-    tok::EncodeOptions eo;
-    eo.add_special_tokens = field_or(opts, &plinth_encode_options::add_special_tokens, 1) != 0;
-    if (const char *pair = field_or(opts, &plinth_encode_options::pair, (const char *)nullptr)) {
-      const int64_t pl = field_or(opts, &plinth_encode_options::pair_len, (int64_t)-1);
-      eo.pair = pl < 0 ? std::string(pair) : std::string(pair, static_cast<size_t>(pl));
-    }
-    const int32_t ml = field_or(opts, &plinth_encode_options::max_length, 0);
-    require(ml >= 0, "max_length must be >= 0");
-    eo.max_length = static_cast<size_t>(ml);
+    const tok::EncodeOptions eo = encode_options_from(opts);
 
     tok::EntityOptions en;
     const int32_t n = field_or(eopts, &plinth_entity_options::n_spans, 0);
@@ -116,15 +124,7 @@ PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *t, 
     en.max_mention_length = field_or(eopts, &plinth_entity_options::max_mention_length, 0);
     require(en.max_mention_length >= 0, "max_mention_length must be >= 0");
 
-    std::string_view sv = text_len < 0 ? std::string_view(text)
-                                       : std::string_view(text, static_cast<size_t>(text_len));
-    auto e = std::make_unique<plinth_encoding>();
-    e->enc = t->tok->encode_entities(sv, eo, en);
-    for (auto &[s, end] : e->enc.offsets) {
-      e->flat_offsets.push_back(s);
-      e->flat_offsets.push_back(end);
-    }
-    *out = e.release();
+    *out = wrap(t->tok->encode_entities(text_view(text, text_len), eo, en)).release();
   });
 }
 

@@ -62,13 +62,36 @@ Run run_once(plinth_model *model, int batch, int prompt, int gen, int64_t vocab,
   return r;
 }
 
+// Encodes `mb` megabytes of mixed-script text with the model directory's tokenizer on one
+// thread; returns MB/s (best of `repeat`). A tokenizer must never be the bottleneck.
+double tokenizer_mb_per_s(plinth_runtime *rt, const std::string &dir, double mb, int repeat,
+                          int64_t *n_tokens) {
+  plinth_tokenizer *raw = nullptr;
+  check_status(plinth_tokenizer_load(rt, dir.c_str(), &raw));
+  TokenizerPtr tok(raw);
+  const std::string unit = "The patient was treated with aspirin (81 mg) and recovered quickly; "
+                           "BRCA1-mutation carriers, e.g. in München or 東京, were followed up. ";
+  std::string text;
+  while (text.size() < mb * 1e6) text += unit;
+  double best = 0;
+  for (int r = 0; r < std::max(1, repeat); ++r) {
+    plinth_encoding *enc = nullptr;
+    const auto t0 = Clock::now();
+    check_status(plinth_tokenize(tok.get(), text.data(), static_cast<int64_t>(text.size()), nullptr, &enc));
+    best = std::max(best, text.size() / 1e6 / seconds_since(t0));
+    *n_tokens = plinth_encoding_length(enc);
+    plinth_encoding_free(enc);
+  }
+  return best;
+}
+
 } // namespace
 
 int verb_bench(const Args &args) {
   GlobalOptions globals;
   std::string model_dir, backend, quant = "none", dtype;
   int prompt = 64, gen = 32, batch = 1, repeat = 3;
-  bool json = false, no_machine = false;
+  bool json = false, no_machine = false, tokenizer_only = false;
   po::options_description desc("bench options");
   desc.add_options()("model,m", po::value(&model_dir)->value_name("DIR"),
                      "model directory (default: the demo model)")(
@@ -81,6 +104,8 @@ int verb_bench(const Args &args) {
       "backend", po::value(&backend)->value_name("NAME"), "backend (default: runtime's)")(
       "repeat", po::value(&repeat)->value_name("R"), "timed runs; medians are reported (3)")(
       "json", po::bool_switch(&json), "machine-readable output")(
+      "tokenizer", po::bool_switch(&tokenizer_only),
+      "measure only the tokenizer: encoding 1 MB of text on one thread")(
       "no-machine", po::bool_switch(&no_machine),
       "skip the bandwidth and sgemm reference measurements");
   add_global_options(desc, globals);
@@ -98,6 +123,18 @@ int verb_bench(const Args &args) {
   }
 
   RuntimePtr rt = make_runtime(globals);
+  if (tokenizer_only) {
+    int64_t n_tokens = 0;
+    const double mbs = tokenizer_mb_per_s(rt.get(), model_dir, 1.0, repeat, &n_tokens);
+    if (json)
+      std::cout << nlohmann::json{{"model", model_dir}, {"tokenizer_mb_s", mbs},
+                                  {"tokens_per_mb", n_tokens}}.dump(2)
+                << "\n";
+    else
+      std::printf("tokenizer    %.2f MB/s on one thread (1 MB -> %lld tokens in %.0f ms)\n", mbs,
+                  static_cast<long long>(n_tokens), 1000.0 / mbs);
+    return kExitOk;
+  }
   const auto t_load = Clock::now();
   ModelPtr model = load_model(rt.get(), model_dir, backend, dtype, "causal_lm", globals.threads);
   const double load_s = seconds_since(t_load);

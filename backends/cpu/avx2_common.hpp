@@ -7,6 +7,8 @@
 
 #define PLINTH_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define PLINTH_AVX2_INLINE __attribute__((target("avx2,fma,f16c"), always_inline)) inline
+// For lambdas inside AVX2 functions (they do not inherit the target).
+#define PLINTH_AVX2_LAMBDA __attribute__((target("avx2,fma,f16c"), always_inline))
 
 namespace plinth::cpu::avx2 {
 

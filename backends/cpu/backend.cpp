@@ -44,8 +44,8 @@ size_t dtype_size(int32_t dtype) {
 bool known_dtype(int32_t dtype) { return dtype_size(dtype) != 0 || is_quantized(dtype); }
 
 const char *dtype_name(int32_t dtype) {
-  static const char *const names[] = {"f32", "f16",  "bf16", "i32",  "i64",  "u8",
-                                      "i8",  "f64",  "bool", "i16",  "q8_0", "q4_0"};
+  static const char *const names[] = {"f32", "f16", "bf16", "i32", "i64",  "u8",
+                                      "i8",  "f64", "bool", "i16", "q8_0", "q4_0"};
   static_assert(sizeof(names) / sizeof(names[0]) == PLINTH_DTYPE_COUNT_);
   if (dtype >= 0 && dtype < PLINTH_DTYPE_COUNT_) return names[dtype];
   return "dtype?";

@@ -74,7 +74,7 @@ template <class F> plinth_status guarded(const char *op, plinth_backend_ctx *ctx
 }
 
 size_t dtype_size(int32_t dtype); // 0 for an unknown or block-quantized dtype
-bool known_dtype(int32_t dtype);   // element dtypes and the block-quantized ones
+bool known_dtype(int32_t dtype);  // element dtypes and the block-quantized ones
 const char *dtype_name(int32_t dtype);
 // Bytes of n consecutive elements (for Q8_0/Q4_0: n and the offset a multiple of 32).
 inline size_t elems_bytes(int32_t dtype, int64_t n) {

@@ -19,12 +19,12 @@ PLINTH_AVX2_INLINE float f16_scale(const uint8_t *block) {
   return _cvtsh_ss(h);
 }
 
-// 32 quantized weights of one block as bytes ready for maddubs against activations, with
-// the 32-bit pair sums of the block's dot product returned.
+// The 32-bit pair sums of one block's integer dot product with 32 activation bytes.
 struct Q8 {
   static constexpr size_t kBytes = kQ8BlockBytes;
+  static constexpr bool kCentered = true;
   // maddubs needs one unsigned operand: |w| times x carrying w's sign (x is never -128).
-  static PLINTH_AVX2_INLINE __m256i dot(const uint8_t *block, const int8_t *xq, const int16_t *) {
+  static PLINTH_AVX2_INLINE __m256i dot(const uint8_t *block, const int8_t *xq) {
     const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(block + 2));
     const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i *>(xq));
     const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
@@ -34,52 +34,87 @@ struct Q8 {
 
 struct Q4 {
   static constexpr size_t kBytes = kQ4BlockBytes;
-  // Nibbles 0..15 are already unsigned; the -8 centering is subtracted as 8 * (pair of x).
-  static PLINTH_AVX2_INLINE __m256i dot(const uint8_t *block, const int8_t *xq,
-                                        const int16_t *off) {
-    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(block + 2));
-    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
-    const __m256i w = _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+  static constexpr bool kCentered = false; // nibbles are 0..15; the caller subtracts 8 * x
+  // Both halves of the 16 bytes at once: the high 128-bit lane shifts right by 4, so after
+  // masking it holds the high nibbles (elements 16..31) and the low lane the low ones.
+  static PLINTH_AVX2_INLINE __m256i dot(const uint8_t *block, const int8_t *xq) {
+    const __m256i raw =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(block + 2)));
+    const __m256i nib = _mm256_and_si256(
+        _mm256_srlv_epi32(raw, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)), _mm256_set1_epi8(0x0f));
     const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i *>(xq));
-    const __m256i o = _mm256_load_si256(reinterpret_cast<const __m256i *>(off));
-    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(w, x), o);
-    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(nib, x), _mm256_set1_epi16(1));
   }
 };
 
-template <class Q, int R, int M>
-PLINTH_AVX2 void rows_block(const uint8_t *w, size_t row_bytes, int64_t nb, const QActs &x,
-                            float *y, int64_t ldy) {
-  __m256 acc[R][M];
-  for (int r = 0; r < R; ++r)
-    for (int m = 0; m < M; ++m)
-      acc[r][m] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b)
-    for (int r = 0; r < R; ++r) {
-      const uint8_t *blk = w + r * row_bytes + static_cast<size_t>(b) * Q::kBytes;
-      const float dw = f16_scale(blk);
-      for (int m = 0; m < M; ++m) {
-        const int64_t xb = m * x.blocks_per_row + b;
-        const __m256i isum = Q::dot(blk, x.q + xb * kQBlock, x.off + xb * (kQBlock / 2));
-        acc[r][m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(dw * x.d[xb]),
-                                    acc[r][m]);
-      }
+constexpr int kGroup = 8; // blocks whose scales are converted together
+
+// One weight row against M activation rows. The row is read front to back (one sequential
+// stream, which the hardware prefetcher follows best); per group of 8 blocks the f16 scales
+// are gathered with scalar loads (idle integer ports) and converted in one instruction.
+template <class Q, int M>
+PLINTH_AVX2 void row_dot(const uint8_t *w, int64_t nb, const QActs &x, float *y, int64_t ldy) {
+  constexpr int U = M == 1 ? 2 : 1; // accumulators per activation row: hides FMA latency
+  __m256 acc[M][U], corr[M];
+  for (int m = 0; m < M; ++m) {
+    for (int u = 0; u < U; ++u)
+      acc[m][u] = _mm256_setzero_ps();
+    corr[m] = _mm256_setzero_ps();
+  }
+  // Scales dw * dx of blocks [b, b + g) for every activation row into sc; for Q4 also the
+  // centering term of those blocks.
+  alignas(32) float sc[M][kGroup];
+  auto scales = [&](int64_t b, int g) PLINTH_AVX2_LAMBDA {
+    alignas(16) uint16_t h[kGroup] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int j = 0; j < g; ++j)
+      std::memcpy(&h[j], w + static_cast<size_t>(b + j) * Q::kBytes, 2);
+    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i *>(h)));
+    const __m256i live =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(g), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (int m = 0; m < M; ++m) {
+      const int64_t xb = m * x.blocks_per_row + b;
+      _mm256_store_ps(sc[m], _mm256_mul_ps(dw, _mm256_maskload_ps(x.d + xb, live)));
+      if constexpr (!Q::kCentered)
+        corr[m] = _mm256_fmadd_ps(dw, _mm256_maskload_ps(x.s8 + xb, live), corr[m]);
     }
-  for (int r = 0; r < R; ++r)
-    for (int m = 0; m < M; ++m)
-      y[m * ldy + r] = hsum(acc[r][m]);
+  };
+  auto block = [&](int64_t b, int j, __m256 *a) PLINTH_AVX2_LAMBDA {
+    const uint8_t *blk = w + static_cast<size_t>(b + j) * Q::kBytes;
+    for (int m = 0; m < M; ++m) {
+      const __m256i isum = Q::dot(blk, x.q + (m * x.blocks_per_row + b + j) * kQBlock);
+      a[m * U] =
+          _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_broadcast_ss(&sc[m][j]), a[m * U]);
+    }
+  };
+  int64_t b = 0;
+  for (; b + kGroup <= nb; b += kGroup) {
+    scales(b, kGroup);
+    // Fully unrolled, so the accumulators stay in registers.
+#pragma GCC unroll 8
+    for (int j = 0; j < kGroup; ++j)
+      block(b, j, &acc[0][j % U]);
+  }
+  if (b < nb) {
+    const int g = static_cast<int>(nb - b);
+    scales(b, g);
+    for (int j = 0; j < g; ++j)
+      block(b, j, &acc[0][0]);
+  }
+  for (int m = 0; m < M; ++m) {
+    __m256 a = acc[m][0];
+    for (int u = 1; u < U; ++u)
+      a = _mm256_add_ps(a, acc[m][u]);
+    if constexpr (!Q::kCentered) a = _mm256_sub_ps(a, corr[m]);
+    y[m * ldy] = hsum(a);
+  }
 }
 
 template <class Q, int M>
 void rows_m(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, float *y, int64_t ldy) {
-  constexpr int R = M == 1 ? 4 : 2;
   const int64_t nb = K / kQBlock;
   const size_t rb = static_cast<size_t>(nb) * Q::kBytes;
-  int64_t r = 0;
-  for (; r + R <= rows; r += R)
-    rows_block<Q, R, M>(w + r * rb, rb, nb, x, y + r, ldy);
-  for (; r < rows; ++r)
-    rows_block<Q, 1, M>(w + r * rb, rb, nb, x, y + r, ldy);
+  for (int64_t r = 0; r < rows; ++r)
+    row_dot<Q, M>(w + r * rb, nb, x, y + r, ldy);
 }
 
 template <class Q>
@@ -120,10 +155,15 @@ PLINTH_AVX2 void quantize_acts(const float *x, int64_t K, int64_t m, const QActs
     const __m256i lo = _mm256_packs_epi32(q[0], q[1]), hi = _mm256_packs_epi32(q[2], q[3]);
     const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(lo, hi), unshuffle);
     _mm256_store_si256(reinterpret_cast<__m256i *>(acts.q + blk * kQBlock), bytes);
-    // maddubs with 8 as the unsigned operand: 8 * (q[2i] + q[2i + 1]) per 16-bit lane.
-    const __m256i off = _mm256_maddubs_epi16(_mm256_set1_epi8(8), bytes);
-    _mm256_store_si256(reinterpret_cast<__m256i *>(acts.off + blk * (kQBlock / 2)), off);
-    acts.d[blk] = am / 127.0f;
+    // Exact integer sum of the 32 values (same result as the portable kernel).
+    const __m256i pairs = _mm256_maddubs_epi16(_mm256_set1_epi8(1), bytes);
+    const __m256i quads = _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(quads), _mm256_extracti128_si256(quads, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+    const float d = am / 127.0f;
+    acts.d[blk] = d;
+    acts.s8[blk] = 8.0f * d * static_cast<float>(_mm_cvtsi128_si32(s4));
   }
 }
 

@@ -68,9 +68,11 @@ void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts) {
     int8_t *q = acts.q + blk * kQBlock;
     for (int64_t i = 0; i < kQBlock; ++i)
       q[i] = static_cast<int8_t>(std::nearbyint(xb[i] * id)); // ties to even, as cvtps2dq
-    for (int64_t i = 0; i < kQBlock / 2; ++i)
-      acts.off[blk * (kQBlock / 2) + i] = static_cast<int16_t>(8 * (q[2 * i] + q[2 * i + 1]));
+    int32_t sum = 0;
+    for (int64_t i = 0; i < kQBlock; ++i)
+      sum += q[i];
     acts.d[blk] = d;
+    acts.s8[blk] = 8.0f * d * static_cast<float>(sum);
   }
 }
 

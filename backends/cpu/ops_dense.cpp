@@ -216,7 +216,7 @@ plinth_status linear_indexed(plinth_backend_ctx *ctx, const plinth_tensor *x,
       for (int64_t r = 0; r < cnt; ++r)
         std::memcpy(xs.data() + r * K, xp + order[lo + r] * K, static_cast<size_t>(K) * 4);
       weight_product(ctx, xs.data(), cnt, K, static_cast<const char *>(w->data) + e * expert_bytes,
-               w->dtype, N, ys.data(), N);
+                     w->dtype, N, ys.data(), N);
       for (int64_t r = 0; r < cnt; ++r)
         std::memcpy(yp + order[lo + r] * N, ys.data() + r * N, static_cast<size_t>(N) * 4);
     }

@@ -28,20 +28,20 @@ inline size_t quantized_bytes(int32_t dtype, int64_t n) {
 
 // Activation rows quantized to blocks of 32 signed 8-bit values in [-127, 127] with an f32
 // scale (x ~ d * q), stored as separate arrays so each kernel streams only what it needs.
-// `off` holds 8 * (q[2i] + q[2i + 1]) per block: Q4_0 kernels multiply the unsigned nibbles
-// (0..15) with q and subtract off, which is cheaper than re-centering every weight nibble.
-// Row m of M starts at block m * blocks_per_row in each array.
+// `s8` holds 8 * d * sum(q) per block: Q4_0 kernels multiply the unsigned nibbles (0..15)
+// with q and subtract dw * s8 once per row for all blocks together, instead of re-centering
+// every weight nibble. Row m of M starts at block m * blocks_per_row in each array.
 struct QActs {
-  int8_t *q;    // [rows * nb * 32]
-  int16_t *off; // [rows * nb * 16]
-  float *d;     // [rows * nb]
+  int8_t *q; // [rows * nb * 32]
+  float *d;  // [rows * nb]
+  float *s8; // [rows * nb]
   int64_t blocks_per_row;
 };
 
 // Bytes of scratch that QActs for `rows` rows of K values need (with alignment slack).
 inline size_t qacts_bytes(int64_t rows, int64_t K) {
   const size_t nb = static_cast<size_t>(rows * (K / kQBlock));
-  return nb * (kQBlock + kQBlock + sizeof(float)) + 128;
+  return nb * (kQBlock + 2 * sizeof(float)) + 128;
 }
 
 // Lays QActs out in `scratch` (qacts_bytes long), each array 32-byte aligned.
@@ -52,9 +52,9 @@ inline QActs qacts_in(void *scratch, int64_t rows, int64_t K) {
   QActs a{};
   a.q = reinterpret_cast<int8_t *>(p);
   p = align(p + nb * kQBlock);
-  a.off = reinterpret_cast<int16_t *>(p);
-  p = align(p + nb * kQBlock);
   a.d = reinterpret_cast<float *>(p);
+  p = align(p + nb * sizeof(float));
+  a.s8 = reinterpret_cast<float *>(p);
   a.blocks_per_row = K / kQBlock;
   return a;
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "error.hpp"
+#include "pooling.hpp"
 
 namespace plinth::biogpt {
 
@@ -36,7 +37,7 @@ BioGptModel::BioGptModel(const plinth_model_env &env)
     const std::string lp = p + "layers." + std::to_string(i) + ".";
     BioGptLayer l;
     l.attn_norm = LayerNorm::load(w, lp + "self_attn_layer_norm");
-    l.attn = BioGptAttention::load(w, lp + "self_attn.", cfg_.num_heads, cfg_.head_dim);
+    l.attn = load_attention(w, lp + "self_attn.", cfg_.num_heads, cfg_.head_dim);
     l.attn.scale = scale;
     l.ffn_norm = LayerNorm::load(w, lp + "final_layer_norm");
     l.mlp = BioGptMlp::load(w, lp, cfg_.hidden_act);
@@ -140,19 +141,16 @@ void BioGptModel::forward(const plugin::ForwardIO &io) const {
     // BioGptForSequenceClassification pools at index (number of non-pad tokens) - 1, which
     // is the last real token of a right-padded row; -1 (a row of pads, or no pad id at all)
     // indexes the last position, as Python's negative indexing does.
-    std::vector<int32_t> rows(static_cast<size_t>(B));
+    std::vector<int64_t> last(static_cast<size_t>(B));
     for (int64_t b = 0; b < B; ++b) {
       int64_t idx = -1;
       if (cfg_.pad_token_id) {
         for (int64_t t = 0; t < T; ++t)
           if (ids.at(b, t) != *cfg_.pad_token_id) ++idx;
       }
-      if (idx < 0) idx += T;
-      rows[static_cast<size_t>(b)] = static_cast<int32_t>(b * T + idx);
+      last[static_cast<size_t>(b)] = idx < 0 ? idx + T : idx;
     }
-    Tensor flat = ops_.view(h, {B * T, cfg_.hidden_size});
-    Tensor pooled = ops_.get_rows(flat, ops_.from_host({B}, rows));
-    io.emit("logits", score_(ops_, pooled));
+    io.emit("logits", score_(ops_, plugin::gather_tokens(ops_, h, last)));
     break;
   }
   }

@@ -15,7 +15,7 @@ enum class Head { base, causal_lm, seq_cls, tok_cls };
 
 struct BioGptLayer {
   LayerNorm attn_norm; // self_attn_layer_norm (pre-LN)
-  BioGptAttention attn;
+  plugin::CausalAttention attn;
   LayerNorm ffn_norm; // final_layer_norm (pre-LN before fc1)
   BioGptMlp mlp;
 };

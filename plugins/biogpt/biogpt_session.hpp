@@ -1,9 +1,8 @@
 // Incremental decoding over a KV cache, as transformers' generate() runs BioGPT.
 #pragma once
 
-#include <vector>
-
 #include "biogpt_model.hpp"
+#include "decode_session.hpp"
 
 namespace plinth::biogpt {
 
@@ -15,12 +14,7 @@ public:
 
 private:
   const BioGptModel &model_;
-  int64_t batch_;
-  int64_t max_tokens_;
-  int64_t past_ = 0;
-  std::vector<plugin::KvCache> caches_;
-  std::vector<int32_t> mask_; // [batch, max_tokens]: every slot's attention mask so far
-  Tensor mask_t_;             // the same on the backend, the attention op's key_mask
+  plugin::KvSession kv_;
 };
 
 } // namespace plinth::biogpt

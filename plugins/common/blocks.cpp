@@ -4,18 +4,42 @@
 
 namespace plinth::plugin {
 
-int32_t activation_from_name(const std::string &name) {
-  if (name == "silu" || name == "swish") return PLINTH_UNARY_SILU;
-  if (name == "gelu") return PLINTH_UNARY_GELU;
-  // transformers' tanh approximations (gelu_fast is the same formula, factored differently)
-  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
-    return PLINTH_UNARY_GELU_TANH;
-  if (name == "relu") return PLINTH_UNARY_RELU;
-  if (name == "relu2") return PLINTH_UNARY_RELU2;
-  if (name == "quick_gelu") return PLINTH_UNARY_QUICK_GELU;
-  if (name == "tanh") return PLINTH_UNARY_TANH;
-  if (name == "sigmoid") return PLINTH_UNARY_SIGMOID;
-  fail(PLINTH_ERR_UNSUPPORTED, "config.json: hidden_act = '" + name + "' is not supported");
+namespace {
+
+struct NamedUnary {
+  const char *name;
+  int32_t op;
+};
+
+// ACT2FN names and their unary ops, in the order the error message lists them.
+constexpr NamedUnary kActivations[] = {
+    {"silu", PLINTH_UNARY_SILU},
+    {"swish", PLINTH_UNARY_SILU},
+    {"gelu", PLINTH_UNARY_GELU},
+    // transformers' tanh approximations (gelu_fast is the same formula, factored differently)
+    {"gelu_new", PLINTH_UNARY_GELU_TANH},
+    {"gelu_pytorch_tanh", PLINTH_UNARY_GELU_TANH},
+    {"gelu_fast", PLINTH_UNARY_GELU_TANH},
+    {"relu", PLINTH_UNARY_RELU},
+    {"relu2", PLINTH_UNARY_RELU2},
+    {"quick_gelu", PLINTH_UNARY_QUICK_GELU},
+    {"tanh", PLINTH_UNARY_TANH},
+    {"sigmoid", PLINTH_UNARY_SIGMOID},
+};
+
+} // namespace
+
+int32_t activation_from_name(const std::string &name, const std::string &option,
+                             std::initializer_list<const char *> handled_by_caller) {
+  for (const NamedUnary &a : kActivations)
+    if (name == a.name) return a.op;
+  std::string list;
+  for (const char *s : handled_by_caller)
+    list += (list.empty() ? "'" : ", '") + std::string(s) + "'";
+  for (const NamedUnary &a : kActivations)
+    list += (list.empty() ? "'" : ", '") + std::string(a.name) + "'";
+  fail(PLINTH_ERR_UNSUPPORTED,
+       "config.json: " + option + " = '" + name + "' is not supported (supported: " + list + ")");
 }
 
 Linear Linear::load(const Weights &w, const std::string &name) {
@@ -23,6 +47,11 @@ Linear Linear::load(const Weights &w, const std::string &name) {
   l.weight = w.get(name + ".weight");
   l.bias = w.opt(name + ".bias");
   return l;
+}
+
+LayerNorm LayerNorm::load(const Weights &w, const std::string &name) {
+  return {w.first_of({name + ".weight", name + ".gamma"}),
+          w.first_of({name + ".bias", name + ".beta"})};
 }
 
 GatedMlp GatedMlp::load(const Weights &w, const std::string &prefix, int32_t act) {
@@ -62,16 +91,18 @@ RotaryAttention RotaryAttention::load(const Weights &w, const std::string &prefi
   return a;
 }
 
-Tensor RotaryAttention::operator()(const Ops &ops, const Tensor &x, const Tensor &positions,
-                                   const RopeOptions &rope, const Tensor &key_mask,
-                                   const KvCache *cache, int64_t past) const {
+Tensor CausalAttention::attend(const Ops &ops, const Tensor &x, const Tensor *positions,
+                               const RopeOptions *rope, const Tensor &key_mask,
+                               const KvCache *cache, int64_t past) const {
   const int64_t B = x.dim(0);
   const int64_t T = x.dim(1);
   Tensor qh = ops.view(q(ops, x), {B, T, n_heads, head_dim});
   Tensor kh = ops.view(k(ops, x), {B, T, n_kv_heads, head_dim});
   Tensor vh = ops.view(v(ops, x), {B, T, n_kv_heads, head_dim});
-  ops.rope_(qh, positions, rope);
-  ops.rope_(kh, positions, rope);
+  if (rope != nullptr) {
+    ops.rope_(qh, *positions, *rope);
+    ops.rope_(kh, *positions, *rope);
+  }
 
   AttentionOptions opts;
   opts.scale = scale;

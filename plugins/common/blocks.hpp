@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "ops.hpp"
@@ -9,8 +10,12 @@
 
 namespace plinth::plugin {
 
-// The unary op for a transformers `hidden_act` name; UNSUPPORTED naming it otherwise.
-int32_t activation_from_name(const std::string &name);
+// The unary op for a transformers activation name (ACT2FN). Otherwise UNSUPPORTED, naming the
+// config option the name came from (families spell it hidden_act, activation, ...) and the
+// supported names; `handled_by_caller` lists names the caller accepts before asking here
+// (they lead the list in the message).
+int32_t activation_from_name(const std::string &name, const std::string &option = "hidden_act",
+                             std::initializer_list<const char *> handled_by_caller = {});
 
 // y = x W^T (+ b). The bias is optional: loaded when the checkpoint has `<name>.bias`.
 struct Linear {
@@ -20,6 +25,17 @@ struct Linear {
   static Linear load(const Weights &w, const std::string &name);
   Tensor operator()(const Ops &ops, const Tensor &x) const { return ops.linear(x, weight, bias); }
   int64_t out_features() const { return weight.dim(0); }
+};
+
+// LayerNorm parameters. Legacy and TF-converted checkpoints name them gamma/beta;
+// transformers renames them on load, so both spellings are accepted.
+struct LayerNorm {
+  Tensor weight, bias;
+
+  static LayerNorm load(const Weights &w, const std::string &name);
+  Tensor operator()(const Ops &ops, const Tensor &x, float eps) const {
+    return ops.layer_norm(x, weight, bias, eps);
+  }
 };
 
 // down(act(gate(x)) * up(x)): the SwiGLU-style MLP of Llama/Mistral.
@@ -36,9 +52,11 @@ struct KvCache {
   Tensor k, v;
 };
 
-// Self-attention with grouped-query heads and rotary positions (Llama/Mistral layout:
-// q/k/v/o projections, RoPE on q and k, causal with an optional sliding window).
-struct RotaryAttention {
+// Causal multi-head self-attention over an optional KV cache: q/k/v/o projections, grouped
+// query heads (n_kv_heads = n_heads for plain multi-head attention) and an optional sliding
+// window. The families that share it differ only in how they load the projections (GPT-2's
+// fused Conv1D, BioGPT's out_proj, Llama's o_proj) and in whether positions rotate q and k.
+struct CausalAttention {
   Linear q, k, v, o;
   int64_t n_heads = 0;
   int64_t n_kv_heads = 0;
@@ -46,15 +64,32 @@ struct RotaryAttention {
   float scale = 1.0f;
   int32_t window = 0;
 
+  // x [B, T, hidden]; key_mask [B, Tk] i32 (optional). Without a cache Tk = T. With one, the
+  // new keys/values are written at slot `past` and the queries attend over the first
+  // past + T slots (key_mask is then [B, max_tokens]).
+  Tensor operator()(const Ops &ops, const Tensor &x, const Tensor &key_mask,
+                    const KvCache *cache = nullptr, int64_t past = 0) const {
+    return attend(ops, x, nullptr, nullptr, key_mask, cache, past);
+  }
+
+protected:
+  // With `rope`, q and k are rotated by `positions` [B, T] i32 before attending.
+  Tensor attend(const Ops &ops, const Tensor &x, const Tensor *positions, const RopeOptions *rope,
+                const Tensor &key_mask, const KvCache *cache, int64_t past) const;
+};
+
+// Self-attention with grouped-query heads and rotary positions (Llama/Mistral layout:
+// q/k/v/o projections, RoPE on q and k, causal with an optional sliding window).
+struct RotaryAttention : CausalAttention {
   static RotaryAttention load(const Weights &w, const std::string &prefix, int64_t n_heads,
                               int64_t n_kv_heads, int64_t head_dim);
 
-  // x [B, T, hidden]; positions [B, T] i32; key_mask [B, Tk] i32 (optional).
-  // Without a cache Tk = T. With one, the new keys/values are written at slot `past` and the
-  // queries attend over the first past + T slots (key_mask is then [B, max_tokens]).
+  // As CausalAttention, with positions [B, T] i32 rotating q and k.
   Tensor operator()(const Ops &ops, const Tensor &x, const Tensor &positions,
                     const RopeOptions &rope, const Tensor &key_mask, const KvCache *cache = nullptr,
-                    int64_t past = 0) const;
+                    int64_t past = 0) const {
+    return attend(ops, x, &positions, &rope, key_mask, cache, past);
+  }
 };
 
 } // namespace plinth::plugin

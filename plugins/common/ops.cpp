@@ -1,5 +1,6 @@
 #include "ops.hpp"
 
+#include <cstddef>
 #include <string>
 
 #include "error.hpp"
@@ -166,6 +167,14 @@ Tensor Ops::matmul(const Tensor &a, const Tensor &b, bool trans_a, bool trans_b,
   return out;
 }
 
+Tensor Ops::linear_indexed(const Tensor &x, const Tensor &w, const Tensor &ids) const {
+  Shape shape = x.shape();
+  shape.back() = w.dim(1);
+  Tensor y = empty(shape);
+  check(PLINTH_OP(linear_indexed)(be_.ctx, x.get(), w.get(), ids.get(), y.get()), "linear_indexed");
+  return y;
+}
+
 Tensor Ops::unary(int32_t op, const Tensor &x) const {
   Tensor out = empty(x.shape());
   check(PLINTH_OP(unary)(be_.ctx, op, x.get(), out.get()), "unary");
@@ -225,6 +234,16 @@ Tensor Ops::reduce(int32_t op, const Tensor &x) const {
   return out;
 }
 
+TopK Ops::topk(const Tensor &x, int32_t k) const {
+  Shape shape = x.shape();
+  shape.back() = k;
+  TopK out;
+  out.values = empty(shape);
+  out.indices = empty(shape, PLINTH_DTYPE_I32);
+  check(PLINTH_OP(topk)(be_.ctx, x.get(), k, out.values.get(), out.indices.get()), "topk");
+  return out;
+}
+
 void Ops::rope_(const Tensor &x, const Tensor &positions, const RopeOptions &opts) const {
   plinth_rope_args args{};
   args.struct_size = sizeof(args);
@@ -257,6 +276,20 @@ Tensor Ops::attention(const Tensor &q, const Tensor &k, const Tensor &v,
   args.bias = opts.bias ? opts.bias.get() : nullptr;
   args.probs = opts.probs ? opts.probs.get() : nullptr;
   check(PLINTH_OP(attention)(be_.ctx, &args), "attention");
+  return out;
+}
+
+Tensor Ops::conv1d_depthwise(const Tensor &x, const Tensor &kernel, int64_t center) const {
+  // conv1d_depthwise is the last member of plinth_backend_ops: a backend built against an
+  // older header hands a shorter table, which must not be read past its end.
+  const bool present =
+      be_.ops->struct_size >= offsetof(plinth_backend_ops, conv1d_depthwise) + sizeof(void *) &&
+      be_.ops->conv1d_depthwise != nullptr;
+  if (!present)
+    fail(PLINTH_ERR_UNSUPPORTED, "the backend does not implement op 'conv1d_depthwise'");
+  Tensor out = empty(x.shape());
+  check(be_.ops->conv1d_depthwise(be_.ctx, x.get(), kernel.get(), center, out.get()),
+        "conv1d_depthwise");
   return out;
 }
 

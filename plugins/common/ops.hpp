@@ -23,6 +23,11 @@ struct AttentionOptions {
   Tensor probs;         // optional output [B, Hq, Tq, Tk]
 };
 
+struct TopK {
+  Tensor values;  // f32 [..., k], descending
+  Tensor indices; // i32 [..., k]
+};
+
 struct RopeOptions {
   float theta = 10000.0f;
   int32_t rot_dims = 0; // 0: the whole head
@@ -63,6 +68,9 @@ public:
   Tensor linear(const Tensor &x, const Tensor &w, const Tensor &bias = {}) const;
   Tensor matmul(const Tensor &a, const Tensor &b, bool trans_a = false, bool trans_b = false,
                 float alpha = 1.0f) const;
+  // Mixture of experts: y[m, :] = x[m, :] @ w[ids[m]]^T for w [E, N, K] and ids i32 with one
+  // entry per row of x.
+  Tensor linear_indexed(const Tensor &x, const Tensor &w, const Tensor &ids) const;
 
   // elementwise
   Tensor unary(int32_t op, const Tensor &x) const;
@@ -82,11 +90,16 @@ public:
   Tensor softmax(const Tensor &x) const;
   // Keeps the reduced last dim as 1.
   Tensor reduce(int32_t op, const Tensor &x) const;
+  // The k largest entries along the last dim (ties: lower index first, as torch.topk on CPU).
+  TopK topk(const Tensor &x, int32_t k) const;
 
   // sequence ops
   void rope_(const Tensor &x, const Tensor &positions, const RopeOptions &opts) const;
   Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
                    const AttentionOptions &opts) const;
+  // Depthwise conv over time: x [B, T, C], kernel [C, L];
+  // out[b, t, c] = sum_l kernel[c, l] * x[b, t + l - center, c] (zero outside [0, T)).
+  Tensor conv1d_depthwise(const Tensor &x, const Tensor &kernel, int64_t center) const;
 
 private:
   Backend be_;

@@ -52,11 +52,12 @@ void apply_llama3(const Config &cfg, const std::string &p, std::vector<float> &i
 } // namespace
 
 RopeSpec read_rope(const Config &cfg, int64_t head_dim,
-                   std::initializer_list<const char *> supported, bool allow_partial) {
+                   std::initializer_list<const char *> supported, bool allow_partial,
+                   double default_theta) {
   RopeSpec spec;
   const std::string p = params_key(cfg);
   spec.theta =
-      cfg.opt_f64("rope_parameters.rope_theta").value_or(cfg.f64_or("rope_theta", 10000.0));
+      cfg.opt_f64("rope_parameters.rope_theta").value_or(cfg.f64_or("rope_theta", default_theta));
   std::string type_key = p + ".rope_type";
   if (!cfg.has(type_key)) type_key = p + ".type";
   spec.type = cfg.str_or(type_key, "default");

@@ -25,8 +25,11 @@ struct RopeSpec {
 
 // Reads the rope settings for heads of `head_dim`. Types outside `supported` (a subset of
 // "default", "linear", "llama3") are rejected with UNSUPPORTED naming the option.
+// `default_theta` is the config class's own rope_theta default, used when the file names no
+// theta (transformers' classes differ: Llama/Mistral 1e4, Helium 1e5, Mixtral 1e6).
 RopeSpec read_rope(const Config &cfg, int64_t head_dim,
-                   std::initializer_list<const char *> supported, bool allow_partial);
+                   std::initializer_list<const char *> supported, bool allow_partial,
+                   double default_theta = 10000.0);
 
 // inv_freq[i] = 1 / theta^(2i / dim), in float32 as torch computes it.
 std::vector<float> default_inv_freq(double theta, int32_t dim);

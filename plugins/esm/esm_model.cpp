@@ -20,16 +20,6 @@ Head parse_head(const char *head) {
   fail(PLINTH_ERR_UNSUPPORTED, "esm: head '" + h + "' is not served");
 }
 
-namespace {
-
-// Older ESM exports name LayerNorm parameters gamma/beta; transformers renames them on load.
-LayerNormWeights load_norm(const Weights &w, const std::string &name) {
-  return {w.first_of({name + ".weight", name + ".gamma"}),
-          w.first_of({name + ".bias", name + ".beta"})};
-}
-
-} // namespace
-
 EsmModel::EsmModel(const plinth_model_env &env)
     : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
   plugin::Config cfg(env.host, env.model_host);
@@ -40,18 +30,19 @@ EsmModel::EsmModel(const plinth_model_env &env)
   const std::string p = w.prefix("embeddings.word_embeddings.weight", {"esm.", ""});
   word_embeddings_ = w.get(p + "embeddings.word_embeddings.weight");
   if (!cfg_.rotary) position_embeddings_ = w.get(p + "embeddings.position_embeddings.weight");
-  if (cfg_.emb_layer_norm_before) emb_norm_before_ = load_norm(w, p + "embeddings.layer_norm");
-  emb_norm_after_ = load_norm(w, p + "encoder.emb_layer_norm_after");
+  if (cfg_.emb_layer_norm_before)
+    emb_norm_before_ = LayerNorm::load(w, p + "embeddings.layer_norm");
+  emb_norm_after_ = LayerNorm::load(w, p + "encoder.emb_layer_norm_after");
 
   for (int64_t i = 0; i < cfg_.num_layers; ++i) {
     const std::string lp = p + "encoder.layer." + std::to_string(i) + ".";
     EsmLayer l;
-    l.attn_norm = load_norm(w, lp + "attention.LayerNorm");
+    l.attn_norm = LayerNorm::load(w, lp + "attention.LayerNorm");
     l.query = Linear::load(w, lp + "attention.self.query");
     l.key = Linear::load(w, lp + "attention.self.key");
     l.value = Linear::load(w, lp + "attention.self.value");
     l.attn_out = Linear::load(w, lp + "attention.output.dense");
-    l.ffn_norm = load_norm(w, lp + "LayerNorm");
+    l.ffn_norm = LayerNorm::load(w, lp + "LayerNorm");
     l.intermediate = Linear::load(w, lp + "intermediate.dense");
     l.output = Linear::load(w, lp + "output.dense");
     if (cfg_.rotary) {
@@ -76,7 +67,7 @@ EsmModel::EsmModel(const plinth_model_env &env)
     break;
   case Head::masked_lm: {
     lm_dense_ = Linear::load(w, "lm_head.dense");
-    lm_norm_ = load_norm(w, "lm_head.layer_norm");
+    lm_norm_ = LayerNorm::load(w, "lm_head.layer_norm");
     // The decoder is tied to the word embeddings (stored once) unless the config unties it.
     const bool tie = cfg.bool_or("tie_word_embeddings", true);
     lm_decoder_ = !tie && w.has("lm_head.decoder.weight") ? w.get("lm_head.decoder.weight")
@@ -97,7 +88,7 @@ EsmModel::EsmModel(const plinth_model_env &env)
     fail(PLINTH_ERR_NOT_FOUND, "esm: the checkpoint has no contact_head.regression weights");
 }
 
-Tensor EsmModel::layer_norm(const Tensor &x, const LayerNormWeights &ln) const {
+Tensor EsmModel::layer_norm(const Tensor &x, const LayerNorm &ln) const {
   return ops_.layer_norm(x, ln.weight, ln.bias, static_cast<float>(cfg_.layer_norm_eps));
 }
 

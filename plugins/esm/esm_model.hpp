@@ -16,14 +16,12 @@ using plugin::Tensor;
 
 enum class Head { base, masked_lm, seq_cls, tok_cls, contacts };
 
-struct LayerNormWeights {
-  Tensor weight, bias;
-};
+using plugin::LayerNorm;
 
 struct EsmLayer {
-  LayerNormWeights attn_norm; // attention.LayerNorm (pre-LN before self-attention)
+  LayerNorm attn_norm; // attention.LayerNorm (pre-LN before self-attention)
   Linear query, key, value, attn_out;
-  LayerNormWeights ffn_norm; // LayerNorm before the feed-forward block
+  LayerNorm ffn_norm; // LayerNorm before the feed-forward block
   Linear intermediate, output;
   Tensor inv_freq; // stored rotary inverse frequencies, if the checkpoint has them
 };
@@ -47,7 +45,7 @@ private:
   EncoderResult encode(const plugin::ForwardIO &io, const plugin::IntInput &ids,
                        const std::vector<int32_t> &mask, bool mask_given,
                        bool want_attentions) const;
-  Tensor layer_norm(const Tensor &x, const LayerNormWeights &ln) const;
+  Tensor layer_norm(const Tensor &x, const LayerNorm &ln) const;
   Tensor first_token(const Tensor &h) const;
   // EsmContactPredictionHead over the stacked attentions (esm_contacts.cpp).
   Tensor contacts(const plugin::IntInput &ids, const std::vector<int32_t> &mask,
@@ -58,14 +56,14 @@ private:
   Head head_;
   Tensor word_embeddings_;
   Tensor position_embeddings_; // ESM-1b
-  LayerNormWeights emb_norm_before_;
-  LayerNormWeights emb_norm_after_;
+  LayerNorm emb_norm_before_;
+  LayerNorm emb_norm_after_;
   std::vector<EsmLayer> layers_;
   Tensor rope_inv_freq_; // computed when the checkpoint stores none
   // heads
   Linear pooler_;               // base (when the checkpoint has one)
   Linear lm_dense_;             // masked_lm
-  LayerNormWeights lm_norm_;    //
+  LayerNorm lm_norm_;           //
   Tensor lm_decoder_, lm_bias_; //
   Linear cls_dense_, cls_out_;  // seq_cls (cls_out_ alone for tok_cls)
   Linear contact_regression_;   // contacts

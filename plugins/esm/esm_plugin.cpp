@@ -1,13 +1,12 @@
-// The C edge of the ESM architecture plugin: vtable functions that guard every call and
-// forward to EsmModel. ESM is an encoder: no generation entry points.
+// The C edge of the ESM architecture plugin: what it serves, for common's ArchEdge (which
+// guards every vtable call) to forward to EsmModel. ESM is an encoder: no generation entry points.
 #include <memory>
+#include <string>
 
-#include "error.hpp"
+#include "arch_edge.hpp"
 #include "esm_model.hpp"
 
 using plinth::esm::EsmModel;
-using plinth::plugin::fail;
-using plinth::plugin::guard;
 
 struct plinth_arch_model {
   std::unique_ptr<EsmModel> model;
@@ -29,64 +28,19 @@ const char *head_for_class(const char *hf_class) {
   return nullptr;
 }
 
-plinth_status model_create(const plinth_model_env *env, plinth_arch_model **out) {
-  return guard([&] {
-    if (env == nullptr || out == nullptr || env->ops == nullptr || env->host == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "esm: model_create got a NULL argument");
-    auto m = std::make_unique<plinth_arch_model>();
-    m->model = std::make_unique<EsmModel>(*env);
-    *out = m.release();
-  });
-}
-
-void model_free(plinth_arch_model *m) { delete m; }
-
-plinth_status model_info(const plinth_arch_model *m, plinth_arch_model_info *out) {
-  return guard([&] {
-    if (m == nullptr || out == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "esm: model_info got a NULL argument");
-    out->vocab_size = 0;
-    out->max_positions = m->model->config().max_positions;
-    out->can_generate = 0;
-  });
-}
-
-plinth_status forward(plinth_arch_model *m, const plinth_forward_io *io) {
-  return guard([&] {
-    if (m == nullptr) fail(PLINTH_ERR_INVALID_ARGUMENT, "esm: forward got a NULL model");
-    m->model->forward(plinth::plugin::ForwardIO(io));
-  });
-}
-
-const plinth_arch_vtable kVtable = {
-    .struct_size = sizeof(plinth_arch_vtable),
-    .model_types = kModelTypes,
-    .heads = kHeads,
-    .head_for_class = head_for_class,
-    .model_create = model_create,
-    .model_free = model_free,
-    .model_info = model_info,
-    .forward = forward,
-    // an encoder: no generation sessions
-    .session_create = nullptr,
-    .session_free = nullptr,
-    .session_step = nullptr,
+struct Spec {
+  using Model = EsmModel;
+  using Session = void;
+  static constexpr const char *name = "esm";
+  static constexpr const char *label = "esm";
+  static constexpr const char *version = "0.1.0";
+  static constexpr const char *const *model_types = kModelTypes;
+  static constexpr const char *const *heads = kHeads;
+  static const char *head_for_class(const char *hf_class) { return ::head_for_class(hf_class); }
 };
 
-const plinth_plugin_descriptor kDescriptor = {
-    .struct_size = sizeof(plinth_plugin_descriptor),
-    .abi_version = PLINTH_ABI_VERSION,
-    .kind = PLINTH_PLUGIN_ARCHITECTURE,
-    .name = "esm",
-    .version = "0.1.0",
-    .vtable = &kVtable,
-};
-
-const plinth_plugin_descriptor *entry(const plinth_host_api *host) {
-  plinth::plugin::set_host(host);
-  return &kDescriptor;
-}
+using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, void>;
 
 } // namespace
 
-PLINTH_DEFINE_PLUGIN_ENTRY(entry)
+PLINTH_DEFINE_PLUGIN_ENTRY(Edge::entry)

@@ -35,16 +35,8 @@ void read_activation(const plugin::Config &cfg, Gpt2Config &c) {
     c.activation = PLINTH_UNARY_GELU_TANH;
     return;
   }
-  static const char *const kKnown[] = {
-      "gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu",   "relu2",
-      "silu", "swish",    "quick_gelu",        "tanh",      "sigmoid"};
-  for (const char *k : kKnown)
-    if (name == k) {
-      c.activation = plugin::activation_from_name(name);
-      return;
-    }
-  fail(PLINTH_ERR_UNSUPPORTED,
-       "config.json: activation_function = '" + name + "' is not supported by the gpt2 plugin");
+  c.activation = plugin::activation_from_name(name, "activation_function",
+                                              {"linear", "gelu_python", "gelu_accurate"});
 }
 
 } // namespace

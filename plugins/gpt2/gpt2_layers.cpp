@@ -24,17 +24,12 @@ Linear load_conv1d(const Loader &ld, const std::string &name) {
   return l;
 }
 
-LayerNorm LayerNorm::load(const plugin::Weights &w, const std::string &name) {
-  // Legacy exports name LayerNorm parameters gamma/beta; transformers renames them on load.
-  return {w.first_of({name + ".weight", name + ".gamma"}),
-          w.first_of({name + ".bias", name + ".beta"})};
-}
-
-Gpt2Attention Gpt2Attention::load(const Loader &ld, const std::string &prefix, int64_t n_heads,
-                                  int64_t head_dim) {
+plugin::CausalAttention load_attention(const Loader &ld, const std::string &prefix, int64_t n_heads,
+                                       int64_t head_dim) {
   const plugin::Ops &ops = ld.ops;
-  Gpt2Attention a;
+  plugin::CausalAttention a;
   a.n_heads = n_heads;
+  a.n_kv_heads = n_heads;
   a.head_dim = head_dim;
   const int64_t E = n_heads * head_dim;
   Linear fused = load_conv1d(ld, prefix + "c_attn");
@@ -48,33 +43,8 @@ Gpt2Attention Gpt2Attention::load(const Loader &ld, const std::string &prefix, i
     parts[i]->weight = ops.view(fused.weight, {E, E}, i * E * E);
     if (fused.bias) parts[i]->bias = ops.view(fused.bias, {E}, i * E);
   }
-  a.proj = load_conv1d(ld, prefix + "c_proj");
+  a.o = load_conv1d(ld, prefix + "c_proj");
   return a;
-}
-
-Tensor Gpt2Attention::operator()(const plugin::Ops &ops, const Tensor &x, const Tensor &key_mask,
-                                 const plugin::KvCache *cache, int64_t past) const {
-  const int64_t B = x.dim(0);
-  const int64_t T = x.dim(1);
-  Tensor qh = ops.view(q(ops, x), {B, T, n_heads, head_dim});
-  Tensor kh = ops.view(k(ops, x), {B, T, n_heads, head_dim});
-  Tensor vh = ops.view(v(ops, x), {B, T, n_heads, head_dim});
-
-  plugin::AttentionOptions opts;
-  opts.scale = scale;
-  opts.causal = true;
-  opts.key_mask = key_mask;
-  Tensor out;
-  if (cache != nullptr) {
-    ops.set_slice_(cache->k, 1, past, kh);
-    ops.set_slice_(cache->v, 1, past, vh);
-    opts.kv_len = past + T;
-    opts.q_offset = past;
-    out = ops.attention(qh, cache->k, cache->v, opts);
-  } else {
-    out = ops.attention(qh, kh, vh, opts);
-  }
-  return proj(ops, ops.view(out, {B, T, n_heads * head_dim}));
 }
 
 Gpt2Mlp Gpt2Mlp::load(const Loader &ld, const std::string &prefix) {

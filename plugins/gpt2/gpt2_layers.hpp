@@ -31,31 +31,13 @@ struct Loader {
 // transposed block-wise.
 Linear load_conv1d(const Loader &ld, const std::string &name);
 
-struct LayerNorm {
-  Tensor weight, bias;
+using plugin::LayerNorm;
 
-  static LayerNorm load(const plugin::Weights &w, const std::string &name);
-  Tensor operator()(const plugin::Ops &ops, const Tensor &x, float eps) const {
-    return ops.layer_norm(x, weight, bias, eps);
-  }
-};
-
-// GPT2Attention (self-attention only). c_attn's fused [in, 3 * E] matrix is split into the
-// query, key and value projections; each is a row block of the transposed matrix.
-struct Gpt2Attention {
-  Linear q, k, v, proj;
-  int64_t n_heads = 0;
-  int64_t head_dim = 0;
-  float scale = 1.0f;
-
-  static Gpt2Attention load(const Loader &ld, const std::string &prefix, int64_t n_heads,
-                            int64_t head_dim);
-
-  // x [B, T, E]; key_mask [B, Tk] i32. Without a cache Tk = T. With one ([B, max_tokens, H, D]
-  // each), the new keys/values go to slot `past` and the queries attend over past + T slots.
-  Tensor operator()(const plugin::Ops &ops, const Tensor &x, const Tensor &key_mask,
-                    const plugin::KvCache *cache, int64_t past) const;
-};
+// GPT2Attention (self-attention only): causal multi-head attention whose c_attn fused
+// [in, 3 * E] matrix is split into the query, key and value projections (each a row block of
+// the transposed matrix); c_proj is the output projection.
+plugin::CausalAttention load_attention(const Loader &ld, const std::string &prefix, int64_t n_heads,
+                                       int64_t head_dim);
 
 struct Gpt2Mlp {
   Linear fc, proj;

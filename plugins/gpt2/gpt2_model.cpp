@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "error.hpp"
+#include "pooling.hpp"
 
 namespace plinth::gpt2 {
 
@@ -38,7 +39,7 @@ Gpt2Model::Gpt2Model(const plinth_model_env &env)
     const std::string lp = p + "h." + std::to_string(i) + ".";
     Gpt2Block b;
     b.ln_1 = LayerNorm::load(w, lp + "ln_1");
-    b.attn = Gpt2Attention::load(ld, lp + "attn.", cfg_.num_heads, cfg_.head_dim);
+    b.attn = load_attention(ld, lp + "attn.", cfg_.num_heads, cfg_.head_dim);
     // The scores are divided by sqrt(head_dim) (scale_attn_weights) and by layer_idx + 1
     // (scale_attn_by_inverse_layer_idx); one combined factor here.
     double scale =
@@ -154,28 +155,10 @@ void Gpt2Model::forward(const plugin::ForwardIO &io) const {
     io.emit("end_logits", ops_.view(both, {B, T}, B * T));
     break;
   }
-  case Head::seq_cls: {
-    // GPT2ForSequenceClassification pools at the rightmost token that is not the pad id
-    // (argmax of index * non_pad: 0 for a row of pads); without a pad id, at the last token,
-    // which it only allows for a batch of one.
-    if (!cfg_.pad_token_id && B != 1)
-      fail(PLINTH_ERR_INVALID_ARGUMENT,
-           "gpt2 seq_cls: batches of more than one row need pad_token_id in config.json");
-    std::vector<int32_t> rows(static_cast<size_t>(B));
-    for (int64_t b = 0; b < B; ++b) {
-      int64_t last_tok = T - 1;
-      if (cfg_.pad_token_id) {
-        last_tok = 0;
-        for (int64_t t = 0; t < T; ++t)
-          if (ids.at(b, t) != *cfg_.pad_token_id) last_tok = t;
-      }
-      rows[static_cast<size_t>(b)] = static_cast<int32_t>(b * T + last_tok);
-    }
-    Tensor flat = ops_.view(h, {B * T, cfg_.hidden_size});
-    Tensor pooled = ops_.get_rows(flat, ops_.from_host({B}, rows));
-    io.emit("logits", score_(ops_, pooled));
+  case Head::seq_cls:
+    io.emit("logits",
+            score_(ops_, plugin::pool_last_non_pad(ops_, h, ids, cfg_.pad_token_id, "gpt2")));
     break;
-  }
   }
 }
 

@@ -15,7 +15,7 @@ enum class Head { base, causal_lm, seq_cls, tok_cls, qa };
 
 struct Gpt2Block {
   LayerNorm ln_1;
-  Gpt2Attention attn;
+  plugin::CausalAttention attn;
   LayerNorm ln_2;
   Gpt2Mlp mlp;
 };

@@ -1,15 +1,14 @@
-// The C edge of the GPT-2 architecture plugin: vtable functions that guard every call and
-// forward to Gpt2Model / Gpt2Session.
+// The C edge of the GPT-2 architecture plugin: what it serves, for common's ArchEdge (which
+// guards every vtable call) to forward to Gpt2Model / Gpt2Session.
 #include <memory>
+#include <string>
 
-#include "error.hpp"
+#include "arch_edge.hpp"
 #include "gpt2_model.hpp"
 #include "gpt2_session.hpp"
 
 using plinth::gpt2::Gpt2Model;
 using plinth::gpt2::Gpt2Session;
-using plinth::plugin::fail;
-using plinth::plugin::guard;
 
 struct plinth_arch_model {
   std::unique_ptr<Gpt2Model> model;
@@ -38,87 +37,19 @@ const char *head_for_class(const char *hf_class) {
   return nullptr;
 }
 
-plinth_status model_create(const plinth_model_env *env, plinth_arch_model **out) {
-  return guard([&] {
-    if (env == nullptr || out == nullptr || env->ops == nullptr || env->host == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: model_create got a NULL argument");
-    auto m = std::make_unique<plinth_arch_model>();
-    m->model = std::make_unique<Gpt2Model>(*env);
-    *out = m.release();
-  });
-}
-
-void model_free(plinth_arch_model *m) { delete m; }
-
-plinth_status model_info(const plinth_arch_model *m, plinth_arch_model_info *out) {
-  return guard([&] {
-    if (m == nullptr || out == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: model_info got a NULL argument");
-    const bool gen = m->model->can_generate();
-    out->vocab_size = gen ? m->model->config().vocab_size : 0;
-    out->max_positions = m->model->config().max_positions;
-    out->can_generate = gen ? 1 : 0;
-  });
-}
-
-plinth_status forward(plinth_arch_model *m, const plinth_forward_io *io) {
-  return guard([&] {
-    if (m == nullptr) fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: forward got a NULL model");
-    m->model->forward(plinth::plugin::ForwardIO(io));
-  });
-}
-
-plinth_status session_create(plinth_arch_model *m, int32_t batch, int32_t max_tokens,
-                             plinth_arch_session **out) {
-  return guard([&] {
-    if (m == nullptr || out == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: session_create got a NULL argument");
-    if (!m->model->can_generate())
-      fail(PLINTH_ERR_UNSUPPORTED, "gpt2: only the causal_lm head can generate");
-    auto s = std::make_unique<plinth_arch_session>();
-    s->session = std::make_unique<Gpt2Session>(*m->model, batch, max_tokens);
-    *out = s.release();
-  });
-}
-
-void session_free(plinth_arch_session *s) { delete s; }
-
-plinth_status session_step(plinth_arch_session *s, const plinth_step_io *io) {
-  return guard([&] {
-    if (s == nullptr || io == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: session_step got a NULL argument");
-    s->session->step(*io);
-  });
-}
-
-const plinth_arch_vtable kVtable = {
-    .struct_size = sizeof(plinth_arch_vtable),
-    .model_types = kModelTypes,
-    .heads = kHeads,
-    .head_for_class = head_for_class,
-    .model_create = model_create,
-    .model_free = model_free,
-    .model_info = model_info,
-    .forward = forward,
-    .session_create = session_create,
-    .session_free = session_free,
-    .session_step = session_step,
+struct Spec {
+  using Model = Gpt2Model;
+  using Session = Gpt2Session;
+  static constexpr const char *name = "gpt2";
+  static constexpr const char *label = "gpt2";
+  static constexpr const char *version = "0.1.0";
+  static constexpr const char *const *model_types = kModelTypes;
+  static constexpr const char *const *heads = kHeads;
+  static const char *head_for_class(const char *hf_class) { return ::head_for_class(hf_class); }
 };
 
-const plinth_plugin_descriptor kDescriptor = {
-    .struct_size = sizeof(plinth_plugin_descriptor),
-    .abi_version = PLINTH_ABI_VERSION,
-    .kind = PLINTH_PLUGIN_ARCHITECTURE,
-    .name = "gpt2",
-    .version = "0.1.0",
-    .vtable = &kVtable,
-};
-
-const plinth_plugin_descriptor *entry(const plinth_host_api *host) {
-  plinth::plugin::set_host(host);
-  return &kDescriptor;
-}
+using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, plinth_arch_session>;
 
 } // namespace
 
-PLINTH_DEFINE_PLUGIN_ENTRY(entry)
+PLINTH_DEFINE_PLUGIN_ENTRY(Edge::entry)

@@ -1,8 +1,7 @@
 // Incremental decoding over a KV cache, as transformers' generate() runs GPT-2.
 #pragma once
 
-#include <vector>
-
+#include "decode_session.hpp"
 #include "gpt2_model.hpp"
 
 namespace plinth::gpt2 {
@@ -15,12 +14,7 @@ public:
 
 private:
   const Gpt2Model &model_;
-  int64_t batch_;
-  int64_t max_tokens_;
-  int64_t past_ = 0;
-  std::vector<plugin::KvCache> caches_;
-  std::vector<int32_t> mask_; // [batch, max_tokens]: every slot's attention mask so far
-  Tensor mask_t_;             // the same on the backend, the attention op's key_mask
+  plugin::KvSession kv_;
 };
 
 } // namespace plinth::gpt2

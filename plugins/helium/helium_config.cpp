@@ -2,7 +2,7 @@
 
 #include "blocks.hpp"
 #include "error.hpp"
-#include "helium_rope.hpp"
+#include "rope.hpp"
 
 namespace plinth::helium {
 
@@ -46,8 +46,9 @@ HeliumConfig HeliumConfig::read(const plugin::Config &cfg) {
   if (c.num_heads % c.num_kv_heads != 0)
     fail(PLINTH_ERR_FORMAT, "config.json: num_attention_heads must be a multiple of "
                             "num_key_value_heads");
-  c.rope = plugin::read_rope_with_default_theta(cfg, c.head_dim, {"default", "linear", "llama3"},
-                                                100000.0);
+  // The attention rotates the whole head (partial rotation is rejected); HeliumConfig's own
+  // rope_theta default applies when the file names none.
+  c.rope = plugin::read_rope(cfg, c.head_dim, {"default", "linear", "llama3"}, false, 100000.0);
   return c;
 }
 

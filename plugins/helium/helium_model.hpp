@@ -47,8 +47,6 @@ public:
   Tensor lm_logits(const Tensor &h) const { return ops_.linear(h, lm_head_); }
 
 private:
-  Tensor pool_last_token(const Tensor &h, const plugin::IntInput &ids) const;
-
   plugin::Ops ops_;
   HeliumConfig cfg_;
   Head head_;

@@ -25,11 +25,6 @@ Head parse_head(const char *head) {
 
 namespace {
 
-LayerNormWeights load_norm(const Weights &w, const std::string &name) {
-  return {w.first_of({name + ".weight", name + ".gamma"}),
-          w.first_of({name + ".bias", name + ".beta"})};
-}
-
 void expect_shape(const Tensor &t, const plugin::Shape &shape, const std::string &name) {
   if (t.shape() != shape)
     fail(PLINTH_ERR_FORMAT, "luke: weight '" + name + "' has shape " +
@@ -51,7 +46,7 @@ LukeModel::LukeModel(const plinth_model_env &env)
   word_embeddings_ = w.get(p + "embeddings.word_embeddings.weight");
   position_embeddings_ = w.get(p + "embeddings.position_embeddings.weight");
   token_type_embeddings_ = w.get(p + "embeddings.token_type_embeddings.weight");
-  emb_norm_ = load_norm(w, p + "embeddings.LayerNorm");
+  emb_norm_ = LayerNorm::load(w, p + "embeddings.LayerNorm");
   expect_shape(word_embeddings_, {cfg_.vocab_size, hid}, p + "embeddings.word_embeddings.weight");
   expect_shape(position_embeddings_, {cfg_.max_positions, hid},
                p + "embeddings.position_embeddings.weight");
@@ -73,7 +68,7 @@ LukeModel::LukeModel(const plinth_model_env &env)
                ep + "position_embeddings.weight");
   expect_shape(entity_token_type_embeddings_, {cfg_.type_vocab_size, hid},
                ep + "token_type_embeddings.weight");
-  entity_norm_ = load_norm(w, ep + "LayerNorm");
+  entity_norm_ = LayerNorm::load(w, ep + "LayerNorm");
 
   for (int64_t i = 0; i < cfg_.num_layers; ++i) {
     const std::string lp = p + "encoder.layer." + std::to_string(i) + ".";
@@ -89,10 +84,10 @@ LukeModel::LukeModel(const plinth_model_env &env)
     for (const Linear *q : {&l.query, &l.key, &l.value})
       expect_shape(q->weight, {hid, hid}, lp + "attention.self.*.weight");
     l.attn_out = Linear::load(w, lp + "attention.output.dense");
-    l.attn_norm = load_norm(w, lp + "attention.output.LayerNorm");
+    l.attn_norm = LayerNorm::load(w, lp + "attention.output.LayerNorm");
     l.intermediate = Linear::load(w, lp + "intermediate.dense");
     l.output = Linear::load(w, lp + "output.dense");
-    l.ffn_norm = load_norm(w, lp + "output.LayerNorm");
+    l.ffn_norm = LayerNorm::load(w, lp + "output.LayerNorm");
     layers_.push_back(std::move(l));
   }
   if (w.has(p + "pooler.dense.weight")) pooler_ = Linear::load(w, p + "pooler.dense");
@@ -101,14 +96,14 @@ LukeModel::LukeModel(const plinth_model_env &env)
   case Head::base: break;
   case Head::masked_lm: {
     lm_dense_ = Linear::load(w, "lm_head.dense");
-    lm_norm_ = load_norm(w, "lm_head.layer_norm");
+    lm_norm_ = LayerNorm::load(w, "lm_head.layer_norm");
     // transformers 5 stores lm_head.decoder on its own; a checkpoint without it ties the
     // decoder to the word embeddings.
     lm_decoder_ =
         w.has("lm_head.decoder.weight") ? w.get("lm_head.decoder.weight") : word_embeddings_;
     lm_bias_ = w.first_of({"lm_head.decoder.bias", "lm_head.bias"});
     ent_dense_ = Linear::load(w, "entity_predictions.transform.dense");
-    ent_norm_ = load_norm(w, "entity_predictions.transform.LayerNorm");
+    ent_norm_ = LayerNorm::load(w, "entity_predictions.transform.LayerNorm");
     // The entity decoder is tied to the entity embedding table (LukeForMaskedLM.tie_weights).
     ent_decoder_ = w.has("entity_predictions.decoder.weight")
                        ? w.get("entity_predictions.decoder.weight")
@@ -127,7 +122,7 @@ LukeModel::LukeModel(const plinth_model_env &env)
   }
 }
 
-Tensor LukeModel::layer_norm(const Tensor &x, const LayerNormWeights &ln) const {
+Tensor LukeModel::layer_norm(const Tensor &x, const LayerNorm &ln) const {
   return ops_.layer_norm(x, ln.weight, ln.bias, static_cast<float>(cfg_.layer_norm_eps));
 }
 

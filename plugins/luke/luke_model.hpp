@@ -30,17 +30,15 @@ enum class Head {
 
 Head parse_head(const char *head);
 
-struct LayerNormWeights {
-  Tensor weight, bias;
-};
+using plugin::LayerNorm;
 
 struct LukeLayer {
   Linear query, key, value;
   Linear w2e_query, e2w_query, e2e_query; // entity-aware attention only
   Linear attn_out;
-  LayerNormWeights attn_norm; // attention.output.LayerNorm (post-LN, BERT style)
+  LayerNorm attn_norm; // attention.output.LayerNorm (post-LN, BERT style)
   Linear intermediate, output;
-  LayerNormWeights ffn_norm; // output.LayerNorm
+  LayerNorm ffn_norm; // output.LayerNorm
 };
 
 // What the encoder hands to the heads.
@@ -57,7 +55,7 @@ public:
   void forward(const plugin::ForwardIO &io) const;
 
 private:
-  Tensor layer_norm(const Tensor &x, const LayerNormWeights &ln) const;
+  Tensor layer_norm(const Tensor &x, const LayerNorm &ln) const;
   Tensor embed_words(const LukeBatch &b) const;
   Tensor embed_entities(const LukeBatch &b) const;
   Tensor self_attention(const plugin::ForwardIO &io, int64_t index, const LukeLayer &l,
@@ -72,20 +70,20 @@ private:
   Head head_;
   // word embeddings (LukeEmbeddings)
   Tensor word_embeddings_, position_embeddings_, token_type_embeddings_;
-  LayerNormWeights emb_norm_;
+  LayerNorm emb_norm_;
   // entity embeddings (LukeEntityEmbeddings)
   Tensor entity_embeddings_;
   Linear entity_dense_; // entity_emb_size -> hidden_size, when they differ
   Tensor entity_position_embeddings_, entity_token_type_embeddings_;
-  LayerNormWeights entity_norm_;
+  LayerNorm entity_norm_;
   std::vector<LukeLayer> layers_;
   Linear pooler_; // when the checkpoint has one
   // heads
   Linear lm_dense_;               // masked_lm: LukeLMHead
-  LayerNormWeights lm_norm_;      //
+  LayerNorm lm_norm_;             //
   Tensor lm_decoder_, lm_bias_;   //
   Linear ent_dense_;              // masked_lm: EntityPredictionHead
-  LayerNormWeights ent_norm_;     //
+  LayerNorm ent_norm_;            //
   Tensor ent_decoder_, ent_bias_; //
   Linear classifier_;             // classification heads; qa_outputs for qa
 };

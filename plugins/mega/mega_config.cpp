@@ -7,27 +7,6 @@ namespace plinth::mega {
 
 using plugin::fail;
 
-namespace {
-
-// activation_from_name, with a failure naming this config's own key (Mega calls its MLP
-// activation `activation`, not `hidden_act`).
-int32_t activation_option(const plugin::Config &cfg, const std::string &key,
-                          const std::string &fallback, const std::string &supported) {
-  const std::string name = cfg.str_or(key, fallback);
-  try {
-    return plugin::activation_from_name(name);
-  } catch (const plugin::PluginError &) {
-    fail(PLINTH_ERR_UNSUPPORTED, "config.json: " + key + " = '" + name +
-                                     "' is not supported (supported: " + supported + ")");
-  }
-}
-
-constexpr const char *kUnaryNames =
-    "'silu', 'swish', 'gelu', 'gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'relu', 'relu2', "
-    "'quick_gelu', 'tanh', 'sigmoid'";
-
-} // namespace
-
 MegaConfig MegaConfig::read(const plugin::Config &cfg) {
   MegaConfig c;
   c.vocab_size = cfg.i64("vocab_size");
@@ -73,7 +52,8 @@ MegaConfig MegaConfig::read(const plugin::Config &cfg) {
   else
     c.norm = NormKind::batchnorm;
 
-  c.activation = activation_option(cfg, "activation", "silu", kUnaryNames);
+  // Mega calls its MLP activation `activation`, not `hidden_act`.
+  c.activation = plugin::activation_from_name(cfg.str_or("activation", "silu"), "activation");
   const std::string attn = cfg.str_or("attention_activation", "softmax");
   if (attn == "softmax") {
     c.attn = AttnKind::softmax;
@@ -82,8 +62,8 @@ MegaConfig MegaConfig::read(const plugin::Config &cfg) {
   } else {
     // element_attention applies ACT2FN[attention_activation] to the scores ("relu2" in Mega).
     c.attn = AttnKind::unary;
-    c.attn_unary = activation_option(cfg, "attention_activation", "softmax",
-                                     std::string("'softmax', 'laplace', ") + kUnaryNames);
+    c.attn_unary =
+        plugin::activation_from_name(attn, "attention_activation", {"softmax", "laplace"});
   }
 
   cfg.require_one_of("relative_positional_bias", {"rotary", "simple"}, "rotary");

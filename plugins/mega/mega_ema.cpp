@@ -18,21 +18,6 @@ float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 // block, and a longer run of tokens is split into blocks that chain through the state.
 constexpr int64_t kMaxStepBlock = 64;
 
-// The backend's depthwise conv1d; the Ops wrapper in common/ has no method for it yet.
-Tensor conv1d(const Ops &ops, const Tensor &x, const Tensor &kernel, int64_t center) {
-  const plinth_backend_ops *be = ops.backend().ops;
-  const bool present =
-      be->struct_size >= offsetof(plinth_backend_ops, conv1d_depthwise) + sizeof(void *) &&
-      be->conv1d_depthwise != nullptr;
-  if (!present)
-    fail(PLINTH_ERR_UNSUPPORTED, "the backend does not implement op 'conv1d_depthwise'");
-  Tensor out = ops.empty(x.shape());
-  const plinth_status st =
-      be->conv1d_depthwise(ops.backend().ctx, x.get(), kernel.get(), center, out.get());
-  if (st != PLINTH_OK) throw plugin::PluginError(st, "backend op 'conv1d_depthwise' failed", true);
-  return out;
-}
-
 } // namespace
 
 Ema::Ema(Ema &&o) noexcept
@@ -138,7 +123,7 @@ Tensor Ema::forward(const Ops &ops, const Tensor &x, const Tensor &mask) const {
   Tensor in = mask ? ops.mul(x, mask) : x;
   int64_t center = 0;
   Tensor kernel = conv_kernel(ops, K, bidirectional_, &center);
-  return finish(ops, conv1d(ops, in, kernel, center), x);
+  return finish(ops, ops.conv1d_depthwise(in, kernel, center), x);
 }
 
 Ema::StepCoeffs Ema::step_coeffs(const Ops &ops, int64_t n) const {
@@ -186,7 +171,7 @@ Tensor Ema::step_recurrent(const Ops &ops, const Tensor &x, const Tensor &mask,
     Tensor xb = m == n ? in : ops.slice(in, 1, t0, m);
     const StepCoeffs c = step_coeffs(ops, m);
     // the block's own inputs: a causal conv with m taps
-    Tensor yb = conv1d(ops, xb, c.kernel, m - 1);
+    Tensor yb = ops.conv1d_depthwise(xb, c.kernel, m - 1);
     // what the state carries in from before the block
     Tensor carried = ops.zeros({B, m, h_, n_});
     ops.add_(carried, ops.view(state, {B, 1, h_, n_}));
@@ -219,7 +204,7 @@ Tensor Ema::step_window(const Ops &ops, const Tensor &x, const Tensor &mask, con
   const int64_t K = std::min(trunc, len);
   int64_t center = 0;
   Tensor kernel = conv_kernel(ops, K, false, &center);
-  Tensor y = conv1d(ops, window, kernel, center);
+  Tensor y = ops.conv1d_depthwise(window, kernel, center);
   return finish(ops, ops.slice(y, 1, len - n, n), x);
 }
 

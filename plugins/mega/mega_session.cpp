@@ -9,9 +9,7 @@ namespace plinth::mega {
 using plugin::fail;
 
 MegaSession::MegaSession(const MegaModel &model, int32_t batch, int32_t max_tokens)
-    : model_(model), batch_(batch), max_tokens_(max_tokens) {
-  if (batch <= 0 || max_tokens <= 0)
-    fail(PLINTH_ERR_INVALID_ARGUMENT, "mega: session needs batch > 0 and max_tokens > 0");
+    : model_(model), steps_("mega", batch, max_tokens), batch_(batch), max_tokens_(max_tokens) {
   const MegaConfig &c = model.config();
   // Without is_decoder MegaModel attends both ways, and a bidirectional EMA reads ahead:
   // neither can be computed a token at a time.
@@ -34,7 +32,6 @@ MegaSession::MegaSession(const MegaModel &model, int32_t batch, int32_t max_toke
       lc.ema_state = ops.zeros({batch_, c.hidden_size, c.ema_size});
     caches_.push_back(std::move(lc));
   }
-  mask_.assign(static_cast<size_t>(batch_ * max_tokens_), 0);
 }
 
 Tensor MegaSession::run_piece(const std::vector<int32_t> &ids, int64_t p0, int64_t n) {
@@ -50,11 +47,9 @@ Tensor MegaSession::run_piece(const std::vector<int32_t> &ids, int64_t p0, int64
   std::vector<int32_t> key_mask(static_cast<size_t>(B * Lk));
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t t = 0; t < n; ++t)
-      new_mask[static_cast<size_t>(b * n + t)] =
-          static_cast<float>(mask_[static_cast<size_t>(b * max_tokens_ + p0 + t)]);
+      new_mask[static_cast<size_t>(b * n + t)] = static_cast<float>(steps_.mask_at(b, p0 + t));
     for (int64_t j = 0; j < Lk; ++j)
-      key_mask[static_cast<size_t>(b * Lk + j)] =
-          mask_[static_cast<size_t>(b * max_tokens_ + start + j)];
+      key_mask[static_cast<size_t>(b * Lk + j)] = steps_.mask_at(b, start + j);
   }
   Tensor ema_mask = ops.from_host({B, n, 1}, new_mask);
 
@@ -77,37 +72,23 @@ Tensor MegaSession::run_piece(const std::vector<int32_t> &ids, int64_t p0, int64
 }
 
 void MegaSession::step(const plinth_step_io &io) {
-  const int64_t n = io.n_tokens;
-  if (n <= 0 || io.input_ids == nullptr || io.logits == nullptr)
-    fail(PLINTH_ERR_INVALID_ARGUMENT, "mega: step needs n_tokens > 0, input_ids and logits");
-  if (past_ + n > max_tokens_)
-    fail(PLINTH_ERR_INVALID_ARGUMENT, "mega: session is full (" + std::to_string(past_) + " + " +
-                                          std::to_string(n) + " tokens > max_tokens " +
-                                          std::to_string(max_tokens_) + ")");
+  const int64_t n = steps_.begin(io);
   const MegaConfig &c = model_.config();
-  const int64_t total = past_ + n;
-  // The mask covers every slot so far; NULL means the new tokens are all real.
-  for (int64_t b = 0; b < batch_; ++b)
-    for (int64_t j = 0; j < total; ++j) {
-      int32_t &slot = mask_[static_cast<size_t>(b * max_tokens_ + j)];
-      if (io.attention_mask != nullptr)
-        slot = io.attention_mask[b * total + j] != 0 ? 1 : 0;
-      else if (j >= past_)
-        slot = 1;
-    }
+  const int64_t past = steps_.past();
+  const int64_t total = past + n;
 
   Tensor h;
-  for (int64_t p0 = past_; p0 < total;) {
+  for (int64_t p0 = past; p0 < total;) {
     int64_t len = total - p0;
     if (c.use_chunking) len = std::min(len, c.chunk_size - p0 % c.chunk_size);
     std::vector<int32_t> ids(static_cast<size_t>(batch_ * len));
     for (int64_t b = 0; b < batch_; ++b)
-      std::copy(io.input_ids + b * n + (p0 - past_), io.input_ids + b * n + (p0 - past_) + len,
+      std::copy(io.input_ids + b * n + (p0 - past), io.input_ids + b * n + (p0 - past) + len,
                 ids.begin() + b * len);
     h = run_piece(ids, p0, len);
     p0 += len;
   }
-  past_ = total;
+  steps_.advance(n);
 
   const Ops &ops = model_.ops();
   Tensor last = ops.slice(h, 1, h.dim(1) - 1, 1);

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "decode_session.hpp"
 #include "mega_model.hpp"
 
 namespace plinth::mega {
@@ -28,11 +29,10 @@ private:
   Tensor run_piece(const std::vector<int32_t> &ids, int64_t p0, int64_t n);
 
   const MegaModel &model_;
+  plugin::StepMask steps_; // step checks and every slot's attention mask so far
   int64_t batch_;
   int64_t max_tokens_;
-  int64_t past_ = 0;
   std::vector<LayerCache> caches_;
-  std::vector<int32_t> mask_; // [batch, max_tokens]: every slot's attention mask so far
 };
 
 } // namespace plinth::mega

@@ -38,8 +38,7 @@ void MegatronBertModel::load_heads(const Weights &w, const std::string &prefix) 
   if (lm) {
     const std::string c = "cls.predictions.";
     lm_transform_ = Linear::load(w, c + "transform.dense");
-    lm_norm_ = {w.first_of({c + "transform.LayerNorm.weight", c + "transform.LayerNorm.gamma"}),
-                w.first_of({c + "transform.LayerNorm.bias", c + "transform.LayerNorm.beta"})};
+    lm_norm_ = LayerNorm::load(w, c + "transform.LayerNorm");
     // The decoder is tied to the word embeddings (and then stored once) unless the config
     // unties it; its bias is the separate cls.predictions.bias parameter.
     lm_decoder_ = !cfg_.tie_word_embeddings && w.has(c + "decoder.weight")

@@ -11,13 +11,6 @@ using plugin::Weights;
 
 namespace {
 
-// TF-converted checkpoints may name LayerNorm parameters gamma/beta; transformers renames
-// them on load.
-LayerNormWeights load_norm(const Weights &w, const std::string &name) {
-  return {w.first_of({name + ".weight", name + ".gamma"}),
-          w.first_of({name + ".bias", name + ".beta"})};
-}
-
 void check_rows(const Tensor &table, int64_t rows, int64_t width, const std::string &name,
                 const char *option) {
   if (table.ndim() != 2 || table.dim(0) != rows || table.dim(1) != width)
@@ -51,12 +44,12 @@ MegatronBertModel::MegatronBertModel(const plinth_model_env &env)
   for (int64_t i = 0; i < cfg_.num_layers; ++i) {
     const std::string lp = p + "encoder.layer." + std::to_string(i) + ".";
     MegatronBertLayer l;
-    l.attn_norm = load_norm(w, lp + "attention.ln");
+    l.attn_norm = LayerNorm::load(w, lp + "attention.ln");
     l.query = Linear::load(w, lp + "attention.self.query");
     l.key = Linear::load(w, lp + "attention.self.key");
     l.value = Linear::load(w, lp + "attention.self.value");
     l.attn_out = Linear::load(w, lp + "attention.output.dense");
-    l.ffn_norm = load_norm(w, lp + "ln");
+    l.ffn_norm = LayerNorm::load(w, lp + "ln");
     l.intermediate = Linear::load(w, lp + "intermediate.dense");
     l.output = Linear::load(w, lp + "output.dense");
     // Pruned heads (config pruned_heads) shrink the projections; the head size stays
@@ -69,12 +62,12 @@ MegatronBertModel::MegatronBertModel(const plinth_model_env &env)
     l.n_heads = width / cfg_.head_dim;
     layers_.push_back(std::move(l));
   }
-  final_norm_ = load_norm(w, p + "encoder.ln");
+  final_norm_ = LayerNorm::load(w, p + "encoder.ln");
   if (w.has(p + "pooler.dense.weight")) pooler_ = Linear::load(w, p + "pooler.dense");
   load_heads(w, p);
 }
 
-Tensor MegatronBertModel::layer_norm(const Tensor &x, const LayerNormWeights &ln) const {
+Tensor MegatronBertModel::layer_norm(const Tensor &x, const LayerNorm &ln) const {
   return ops_.layer_norm(x, ln.weight, ln.bias, static_cast<float>(cfg_.layer_norm_eps));
 }
 

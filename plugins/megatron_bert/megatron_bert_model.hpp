@@ -30,14 +30,12 @@ enum class Head {
 
 Head parse_head(const char *head);
 
-struct LayerNormWeights {
-  Tensor weight, bias;
-};
+using plugin::LayerNorm;
 
 struct MegatronBertLayer {
-  LayerNormWeights attn_norm; // attention.ln, before self-attention
+  LayerNorm attn_norm; // attention.ln, before self-attention
   Linear query, key, value, attn_out;
-  LayerNormWeights ffn_norm; // ln, before the feed-forward block
+  LayerNorm ffn_norm; // ln, before the feed-forward block
   Linear intermediate, output;
   int64_t n_heads = 0; // fewer than num_attention_heads when the checkpoint was pruned
 };
@@ -72,7 +70,7 @@ public:
   Tensor lm_logits(const Tensor &sequence) const;
 
 private:
-  Tensor layer_norm(const Tensor &x, const LayerNormWeights &ln) const;
+  Tensor layer_norm(const Tensor &x, const LayerNorm &ln) const;
   Tensor pool(const Tensor &sequence) const;
   void load_heads(const plugin::Weights &w, const std::string &prefix);
 
@@ -81,11 +79,11 @@ private:
   Head head_;
   Tensor word_embeddings_, position_embeddings_, token_type_embeddings_;
   std::vector<MegatronBertLayer> layers_;
-  LayerNormWeights final_norm_; // encoder.ln
-  Linear pooler_;               // when the checkpoint has one
+  LayerNorm final_norm_; // encoder.ln
+  Linear pooler_;        // when the checkpoint has one
   // cls.predictions (masked_lm, causal_lm, pretraining)
   Linear lm_transform_;
-  LayerNormWeights lm_norm_;
+  LayerNorm lm_norm_;
   Tensor lm_decoder_, lm_bias_;
   Linear seq_relationship_; // cls.seq_relationship (nsp, pretraining)
   Linear classifier_;       // seq_cls, tok_cls, multiple_choice "classifier"; qa "qa_outputs"

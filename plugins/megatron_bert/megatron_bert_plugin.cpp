@@ -1,16 +1,14 @@
-// The C edge of the Megatron-BERT architecture plugin: vtable functions that guard every call
-// and forward to MegatronBertModel / MegatronBertSession.
+// The C edge of the Megatron-BERT architecture plugin: what it serves, for common's ArchEdge (which
+// guards every vtable call) to forward to MegatronBertModel / MegatronBertSession.
 #include <memory>
 #include <string>
 
-#include "error.hpp"
+#include "arch_edge.hpp"
 #include "megatron_bert_model.hpp"
 #include "megatron_bert_session.hpp"
 
 using plinth::megatron_bert::MegatronBertModel;
 using plinth::megatron_bert::MegatronBertSession;
-using plinth::plugin::fail;
-using plinth::plugin::guard;
 
 struct plinth_arch_model {
   std::unique_ptr<MegatronBertModel> model;
@@ -41,92 +39,27 @@ const char *head_for_class(const char *hf_class) {
   return nullptr;
 }
 
-plinth_status model_create(const plinth_model_env *env, plinth_arch_model **out) {
-  return guard([&] {
-    if (env == nullptr || out == nullptr || env->ops == nullptr || env->host == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "megatron-bert: model_create got a NULL argument");
-    auto m = std::make_unique<plinth_arch_model>();
-    m->model = std::make_unique<MegatronBertModel>(*env);
-    *out = m.release();
-  });
-}
-
-void model_free(plinth_arch_model *m) { delete m; }
-
-plinth_status model_info(const plinth_arch_model *m, plinth_arch_model_info *out) {
-  return guard([&] {
-    if (m == nullptr || out == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "megatron-bert: model_info got a NULL argument");
-    const bool gen = m->model->can_generate();
-    out->vocab_size = gen ? m->model->config().vocab_size : 0;
-    out->max_positions = m->model->config().max_positions;
-    out->can_generate = gen ? 1 : 0;
-  });
-}
-
-plinth_status forward(plinth_arch_model *m, const plinth_forward_io *io) {
-  return guard([&] {
-    if (m == nullptr) fail(PLINTH_ERR_INVALID_ARGUMENT, "megatron-bert: forward got a NULL model");
-    m->model->forward(plinth::plugin::ForwardIO(io));
-  });
-}
-
-plinth_status session_create(plinth_arch_model *m, int32_t batch, int32_t max_tokens,
-                             plinth_arch_session **out) {
-  return guard([&] {
-    if (m == nullptr || out == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "megatron-bert: session_create got a NULL argument");
-    if (!m->model->can_generate())
-      fail(PLINTH_ERR_UNSUPPORTED, "megatron-bert: only the causal_lm head can generate");
-    // Without is_decoder transformers generates without a cache (use_cache is forced off) and
-    // recomputes every position at each step; the caller does that with full forward passes.
-    if (!m->model->has_sessions())
-      fail(PLINTH_ERR_UNSUPPORTED,
-           "megatron-bert: KV-cache sessions need is_decoder = true in config.json");
-    auto s = std::make_unique<plinth_arch_session>();
-    s->session = std::make_unique<MegatronBertSession>(*m->model, batch, max_tokens);
-    *out = s.release();
-  });
-}
-
-void session_free(plinth_arch_session *s) { delete s; }
-
-plinth_status session_step(plinth_arch_session *s, const plinth_step_io *io) {
-  return guard([&] {
-    if (s == nullptr || io == nullptr)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "megatron-bert: session_step got a NULL argument");
-    s->session->step(*io);
-  });
-}
-
-const plinth_arch_vtable kVtable = {
-    .struct_size = sizeof(plinth_arch_vtable),
-    .model_types = kModelTypes,
-    .heads = kHeads,
-    .head_for_class = head_for_class,
-    .model_create = model_create,
-    .model_free = model_free,
-    .model_info = model_info,
-    .forward = forward,
-    .session_create = session_create,
-    .session_free = session_free,
-    .session_step = session_step,
+struct Spec {
+  using Model = MegatronBertModel;
+  using Session = MegatronBertSession;
+  static constexpr const char *name = "megatron_bert";
+  static constexpr const char *label = "megatron-bert";
+  static constexpr const char *version = "0.1.0";
+  static constexpr const char *const *model_types = kModelTypes;
+  static constexpr const char *const *heads = kHeads;
+  static const char *head_for_class(const char *hf_class) { return ::head_for_class(hf_class); }
+  // Without is_decoder transformers generates without a cache (use_cache is forced off) and
+  // recomputes every position at each step; the caller does that with full forward passes.
+  static void check_session(const MegatronBertModel &model) {
+    if (!model.has_sessions())
+      plinth::plugin::fail(
+          PLINTH_ERR_UNSUPPORTED,
+          "megatron-bert: KV-cache sessions need is_decoder = true in config.json");
+  }
 };
 
-const plinth_plugin_descriptor kDescriptor = {
-    .struct_size = sizeof(plinth_plugin_descriptor),
-    .abi_version = PLINTH_ABI_VERSION,
-    .kind = PLINTH_PLUGIN_ARCHITECTURE,
-    .name = "megatron_bert",
-    .version = "0.1.0",
-    .vtable = &kVtable,
-};
-
-const plinth_plugin_descriptor *entry(const plinth_host_api *host) {
-  plinth::plugin::set_host(host);
-  return &kDescriptor;
-}
+using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, plinth_arch_session>;
 
 } // namespace
 
-PLINTH_DEFINE_PLUGIN_ENTRY(entry)
+PLINTH_DEFINE_PLUGIN_ENTRY(Edge::entry)

@@ -2,8 +2,7 @@
 // transformers' generate() runs it.
 #pragma once
 
-#include <vector>
-
+#include "decode_session.hpp"
 #include "megatron_bert_model.hpp"
 
 namespace plinth::megatron_bert {
@@ -16,12 +15,7 @@ public:
 
 private:
   const MegatronBertModel &model_;
-  int64_t batch_;
-  int64_t max_tokens_;
-  int64_t past_ = 0;
-  std::vector<plugin::KvCache> caches_;
-  std::vector<int32_t> mask_; // [batch, max_tokens]: every slot's attention mask so far
-  Tensor mask_t_;             // the same on the backend, the attention op's key_mask
+  plugin::KvSession kv_;
 };
 
 } // namespace plinth::megatron_bert

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "error.hpp"
+#include "pooling.hpp"
 
 namespace plinth::mistral {
 
@@ -124,27 +125,10 @@ void MistralModel::forward(const plugin::ForwardIO &io) const {
     io.emit("end_logits", ops_.view(both, {B, T}, B * T));
     break;
   }
-  case Head::seq_cls: {
-    // MistralForSequenceClassification pools at the rightmost token that is not the pad id
-    // (argmax of index * non_pad: 0 for a row of pads); without a pad id, at the last token.
-    std::vector<int32_t> rows(static_cast<size_t>(B));
-    if (!cfg_.pad_token_id && B != 1)
-      fail(PLINTH_ERR_INVALID_ARGUMENT,
-           "mistral seq_cls: batches of more than one row need pad_token_id in config.json");
-    for (int64_t b = 0; b < B; ++b) {
-      int64_t last_tok = T - 1;
-      if (cfg_.pad_token_id) {
-        last_tok = 0;
-        for (int64_t t = 0; t < T; ++t)
-          if (ids.at(b, t) != *cfg_.pad_token_id) last_tok = t;
-      }
-      rows[static_cast<size_t>(b)] = static_cast<int32_t>(b * T + last_tok);
-    }
-    Tensor flat = ops_.view(h, {B * T, cfg_.hidden_size});
-    Tensor pooled = ops_.get_rows(flat, ops_.from_host({B}, rows));
-    io.emit("logits", score_(ops_, pooled));
+  case Head::seq_cls:
+    io.emit("logits",
+            score_(ops_, plugin::pool_last_non_pad(ops_, h, ids, cfg_.pad_token_id, "mistral")));
     break;
-  }
   }
 }
 

@@ -1,8 +1,7 @@
 // Incremental decoding over a KV cache, as transformers' generate() runs Mistral.
 #pragma once
 
-#include <vector>
-
+#include "decode_session.hpp"
 #include "mistral_model.hpp"
 
 namespace plinth::mistral {
@@ -15,12 +14,7 @@ public:
 
 private:
   const MistralModel &model_;
-  int64_t batch_;
-  int64_t max_tokens_;
-  int64_t past_ = 0;
-  std::vector<plugin::KvCache> caches_;
-  std::vector<int32_t> mask_; // [batch, max_tokens]: every slot's attention mask so far
-  Tensor mask_t_;             // the same on the backend, the attention op's key_mask
+  plugin::KvSession kv_;
 };
 
 } // namespace plinth::mistral

@@ -2,7 +2,7 @@
 
 #include "blocks.hpp"
 #include "error.hpp"
-#include "mixtral_rope.hpp"
+#include "rope.hpp"
 
 namespace plinth::mixtral {
 
@@ -49,8 +49,9 @@ MixtralConfig MixtralConfig::read(const plugin::Config &cfg) {
     fail(PLINTH_ERR_FORMAT,
          "config.json: num_experts_per_tok (" + std::to_string(c.experts_per_token) +
              ") must be in [1, num_local_experts = " + std::to_string(c.num_experts) + "]");
-  c.rope = plugin::read_rope_with_default_theta(cfg, c.head_dim, {"default", "linear", "llama3"},
-                                                1000000.0);
+  // The attention rotates the whole head (partial rotation is rejected); MixtralConfig's own
+  // rope_theta default applies when the file names none.
+  c.rope = plugin::read_rope(cfg, c.head_dim, {"default", "linear", "llama3"}, false, 1000000.0);
   return c;
 }
 

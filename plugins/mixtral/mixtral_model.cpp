@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "error.hpp"
+#include "pooling.hpp"
 
 namespace plinth::mixtral {
 
@@ -83,29 +84,6 @@ Tensor MixtralModel::final_norm(const Tensor &h) const {
   return ops_.rms_norm(h, norm_, static_cast<float>(cfg_.rms_norm_eps));
 }
 
-Tensor MixtralModel::pool_last_token(const Tensor &h, const plugin::IntInput &ids) const {
-  // GenericForSequenceClassification pools at the rightmost token that is not the pad id
-  // (argmax of index * non_pad: 0 for a row of pads); without a pad id, at the last token,
-  // which transformers only allows for a batch of one.
-  const int64_t B = ids.shape[0];
-  const int64_t T = ids.shape[1];
-  if (!cfg_.pad_token_id && B != 1)
-    fail(PLINTH_ERR_INVALID_ARGUMENT,
-         "mixtral seq_cls: batches of more than one row need pad_token_id in config.json");
-  std::vector<int32_t> rows(static_cast<size_t>(B));
-  for (int64_t b = 0; b < B; ++b) {
-    int64_t last_tok = T - 1;
-    if (cfg_.pad_token_id) {
-      last_tok = 0;
-      for (int64_t t = 0; t < T; ++t)
-        if (ids.at(b, t) != *cfg_.pad_token_id) last_tok = t;
-    }
-    rows[static_cast<size_t>(b)] = static_cast<int32_t>(b * T + last_tok);
-  }
-  Tensor flat = ops_.view(h, {B * T, cfg_.hidden_size});
-  return ops_.get_rows(flat, ops_.from_host({B}, rows));
-}
-
 void MixtralModel::forward(const plugin::ForwardIO &io) const {
   plugin::IntInput ids = io.require_ints("input_ids");
   if (ids.shape.size() != 2)
@@ -153,7 +131,10 @@ void MixtralModel::forward(const plugin::ForwardIO &io) const {
     io.emit("end_logits", ops_.view(both, {B, T}, B * T));
     break;
   }
-  case Head::seq_cls: io.emit("logits", score_(ops_, pool_last_token(h, ids))); break;
+  case Head::seq_cls:
+    io.emit("logits",
+            score_(ops_, plugin::pool_last_non_pad(ops_, h, ids, cfg_.pad_token_id, "mixtral")));
+    break;
   }
 }
 

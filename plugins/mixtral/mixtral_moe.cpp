@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "error.hpp"
-#include "mixtral_ops.hpp"
 
 namespace plinth::mixtral {
 
@@ -88,7 +87,7 @@ Tensor SparseMoe::operator()(const plugin::Ops &ops, const Tensor &x, Tensor *ro
   // MixtralTopKRouter: softmax over all experts in float32, top-k of the probabilities, then
   // the chosen k renormalised to sum to one (always, Mixtral has no norm_topk_prob switch).
   Tensor probs = ops.softmax(logits);
-  plugin::TopK top = plugin::topk(ops, probs, static_cast<int32_t>(K));
+  plugin::TopK top = ops.topk(probs, static_cast<int32_t>(K));
   Tensor weights =
       ops.binary(PLINTH_BINARY_DIV, top.values, ops.reduce(PLINTH_REDUCE_SUM, top.values));
 
@@ -101,12 +100,12 @@ Tensor SparseMoe::operator()(const plugin::Ops &ops, const Tensor &x, Tensor *ro
   Tensor xr = ops.get_rows(rows, ops.from_host({M * K}, repeat)); // [M*K, H]
   Tensor ids = ops.view(top.indices, {M * K});
 
-  Tensor gu = plugin::linear_indexed(ops, xr, gate_up, ids); // [M*K, 2I]
+  Tensor gu = ops.linear_indexed(xr, gate_up, ids); // [M*K, 2I]
   Tensor g = ops.slice(gu, 1, 0, intermediate);
   Tensor u = ops.slice(gu, 1, intermediate, intermediate);
   ops.unary_(act, g);
   ops.mul_(g, u);
-  Tensor y = plugin::linear_indexed(ops, g, down, ids); // [M*K, H]
+  Tensor y = ops.linear_indexed(g, down, ids); // [M*K, H]
 
   // Weight each expert's output, then sum a token's K outputs.
   Tensor y3 = ops.view(y, {M, K, H});

@@ -92,6 +92,10 @@ PLINTH_EXPORT plinth_status plinth_runtime_backend_devices(plinth_runtime *rt,
 
 /* ---------------------------------------------------------------- models ---------- */
 
+/* Progress of long work (loading, quantizing): done and total in bytes. Return non-zero to
+ * cancel (the call then fails with PLINTH_ERR_CANCELLED). */
+typedef int32_t (*plinth_progress_fn)(void *user_data, uint64_t done, uint64_t total);
+
 typedef struct plinth_model_options {
   uint32_t struct_size;
   const char *backend; /* "cpu", "cuda", ...; NULL = runtime default */
@@ -101,6 +105,8 @@ typedef struct plinth_model_options {
   const char *head;    /* "causal_lm", "base", ...; NULL = from config.json architectures */
   int32_t n_threads;   /* 0 = runtime's */
   int32_t reserved;    /* keeps the layout free of trailing padding (see ARCHITECTURE.md) */
+  plinth_progress_fn on_progress; /* NULL = none; called from the loading thread */
+  void *progress_user_data;
 } plinth_model_options;
 
 PLINTH_EXPORT void plinth_model_options_init(plinth_model_options *opts, size_t size);

@@ -54,7 +54,7 @@ PLINTH_EXPORT const char *plinth_status_string(plinth_status s) {
   static_assert(offsetof(S, last) + sizeof(((S *)nullptr)->last) == sizeof(S),                \
                 #S " has trailing padding: add a reserved member")
 PLINTH_NO_TAIL_PADDING(plinth_runtime_options, log_user_data);
-PLINTH_NO_TAIL_PADDING(plinth_model_options, reserved);
+PLINTH_NO_TAIL_PADDING(plinth_model_options, progress_user_data);
 PLINTH_NO_TAIL_PADDING(plinth_forward_options, wanted);
 PLINTH_NO_TAIL_PADDING(plinth_generate_options, user_data);
 PLINTH_NO_TAIL_PADDING(plinth_encode_options, reserved);

@@ -33,6 +33,8 @@ PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *di
       o.dtype = *dt;
     }
     o.n_threads = field_or(opts, &plinth_model_options::n_threads, 0);
+    o.on_progress = field_or(opts, &plinth_model_options::on_progress, (plinth_progress_fn) nullptr);
+    o.progress_user_data = field_or(opts, &plinth_model_options::progress_user_data, (void *)nullptr);
     auto m = std::make_unique<plinth_model>();
     m->model = std::make_unique<Model>(rt->rt, dir, o);
     m->stored_dtype = dtype_name(m->model->checkpoint().dominant_dtype());

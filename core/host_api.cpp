@@ -1,5 +1,6 @@
 #include "host_api.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -210,6 +211,14 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
     }
     m->loaded.emplace(key, t);
     *out = t;
+    if (m->on_progress) {
+      m->progress_done = std::min(m->progress_total, m->progress_done + r->nbytes);
+      if (m->on_progress(m->progress_user_data, m->progress_done, m->progress_total) != 0) {
+        m->cancelled = true;
+        set_last_error("loading cancelled by the progress callback");
+        return PLINTH_ERR_CANCELLED;
+      }
+    }
     return PLINTH_OK;
   } catch (const Error &e) {
     set_last_error(e.what());

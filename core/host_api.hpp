@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "checkpoint.hpp"
+#include "plinth.h"
 #include "plinth_plugin.h"
 
 namespace plinth {
@@ -20,5 +21,10 @@ struct plinth_model_host {
   plinth::BackendInstance *backend = nullptr;
   int32_t load_dtype = PLINTH_DTYPE_F32; // device dtype of weight matrices
   std::map<std::pair<std::string, int32_t>, plinth_tensor *> loaded; // owned by the core
+  // Loading progress over the checkpoint's bytes (each weight counted once).
+  plinth_progress_fn on_progress = nullptr;
+  void *progress_user_data = nullptr;
+  uint64_t progress_done = 0, progress_total = 0;
+  bool cancelled = false;
   void free_weights();
 };

@@ -50,6 +50,9 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
                                             head_ + "' (it serves: " + join_list(vt->heads) + ")");
 
   host_.checkpoint = checkpoint_.get();
+  host_.on_progress = opts.on_progress;
+  host_.progress_user_data = opts.progress_user_data;
+  for (const auto *t : checkpoint_->tensors()) host_.progress_total += t->nbytes;
   host_.backend = backend_.get();
   // "auto": keep half-precision checkpoints in their stored dtype, everything else in f32.
   host_.load_dtype = opts.dtype >= 0 ? opts.dtype : checkpoint_->dominant_dtype();
@@ -66,10 +69,13 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
   plinth_status st = vt->model_create(&env, &arch_model_);
   if (st != PLINTH_OK || !arch_model_) {
     host_.free_weights();
+    if (host_.cancelled) throw Error(PLINTH_ERR_CANCELLED, "loading " + dir + " was cancelled");
     throw Error(st == PLINTH_OK ? PLINTH_ERR_INTERNAL : st,
                 "plugin '" + arch_->manifest.name + "' could not build the model from " + dir + ": " +
                     last_error());
   }
+  if (host_.on_progress) // weights the plugin never asked for still count as done
+    host_.on_progress(host_.progress_user_data, host_.progress_total, host_.progress_total);
   info_.struct_size = sizeof info_;
   st = vt->model_info(arch_model_, &info_);
   if (st != PLINTH_OK) {

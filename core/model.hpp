@@ -21,6 +21,8 @@ struct ModelLoadOptions {
   int32_t dtype = PLINTH_DTYPE_F32; // -1: as stored (f16/bf16 kept, else f32)
   std::string head; // "" = from config
   int32_t n_threads = 0;
+  plinth_progress_fn on_progress = nullptr;
+  void *progress_user_data = nullptr;
 };
 
 // A named host tensor produced by a forward pass.

@@ -1,6 +1,9 @@
 #include "cli_common.hpp"
 
 #include <cstdio>
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 
 #include "plinth_plugin.h" // plinth_log_level values
@@ -67,10 +70,36 @@ RuntimePtr make_runtime(const GlobalOptions &globals) {
   return RuntimePtr(rt);
 }
 
+namespace {
+// A one-line progress display on a terminal for loads worth waiting for (quantizing a multi-GB
+// checkpoint takes seconds); silent when stderr is not a terminal or the model is small.
+struct LoadProgress {
+  std::string label;
+  int last_pct = -1;
+};
+
+int32_t show_progress(void *user, uint64_t done, uint64_t total) {
+  auto *p = static_cast<LoadProgress *>(user);
+  if (total < (64u << 20)) return 0;
+  const int pct = static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
+  if (pct == p->last_pct) return 0;
+  p->last_pct = pct;
+  std::fprintf(stderr, "\rloading %s: %3d%% of %.2f GB", p->label.c_str(), pct, total / 1e9);
+  if (done >= total) std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+  return 0;
+}
+} // namespace
+
 ModelPtr load_model(plinth_runtime *rt, const std::string &dir, const std::string &backend,
                     const std::string &dtype, const std::string &head, int threads) {
   plinth_model_options opts;
   plinth_model_options_init(&opts, sizeof opts);
+  LoadProgress progress{dir};
+  if (isatty(2)) {
+    opts.on_progress = show_progress;
+    opts.progress_user_data = &progress;
+  }
   opts.backend = backend.empty() ? nullptr : backend.c_str();
   opts.dtype = dtype.empty() ? nullptr : dtype.c_str();
   opts.head = head.empty() ? nullptr : head.c_str();

@@ -1,7 +1,9 @@
 // Decoders of tokenizer.json (HF tokenizers/src/decoders): they turn tokens back into text.
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "tokenizer/regex.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/utf8.hpp"
 
@@ -149,11 +151,27 @@ std::unique_ptr<Decoder> make_decoder(const json &j) {
   }
   if (type == "Replace") {
     const auto &p = j.at("pattern");
+    const std::string to = j.at("content").get<std::string>();
+    if (p.contains("Regex")) { // every match of the pattern in each token is replaced
+      auto re = std::make_shared<Regex>(p.at("Regex").get<std::string>());
+      return std::make_unique<FnDecoder>([re, to](std::vector<std::string> t) {
+        for (auto &s : t) {
+          std::string out;
+          size_t pos = 0;
+          for (const auto &[b, e] : re->find_all(s)) {
+            out.append(s, pos, b - pos);
+            out += to;
+            pos = e;
+          }
+          s = out + s.substr(pos);
+        }
+        return t;
+      });
+    }
     if (!p.contains("String")) {
-      throw Error(PLINTH_ERR_UNSUPPORTED, "tokenizer.json: Replace decoder with a regex pattern");
+      throw Error(PLINTH_ERR_FORMAT, "tokenizer.json: Replace decoder without a pattern");
     }
     const std::string from = p.at("String").get<std::string>();
-    const std::string to = j.at("content").get<std::string>();
     return std::make_unique<FnDecoder>([from, to](std::vector<std::string> t) {
       for (auto &s : t) {
         replace_all(s, from, to);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages plinth needs to build and test, only if something is missing.
-# Usage: tools/install-deps.sh [--with-hip]   (run as root or with sudo available)
+# Usage: tools/install-deps.sh   (run as root or with sudo available)
 set -euo pipefail
 
 packages=(
@@ -10,8 +10,8 @@ packages=(
   libutf8proc-dev libpcre2-dev libsentencepiece-dev
   libgtest-dev googletest
   golang-go python3   # language bindings: hosts/go (cgo), hosts/python (ctypes)
+  hipcc               # hip backend (pulls libamdhip64-dev, clang-15, ROCm device libs)
 )
-if [[ "${1:-}" == "--with-hip" ]]; then packages+=(hipcc); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,343 @@
+// Fused attention (AttentionArgs in kernels.hpp), two kernels:
+//  * a tiled FlashAttention-style kernel for prompts: a block holds 16 queries of one head,
+//    streams 32-key tiles of K and V through shared memory and keeps a running (max, sum,
+//    output) per query in registers, so the Tq x Tk score matrix never exists in memory;
+//  * a row kernel for decoding (few queries): the keys of one query are split over several
+//    blocks (flash-decoding) whose partial results a combine kernel merges, so a single
+//    token still spreads over the whole GPU.
+// Masks follow plinth_attention_args exactly; a query that sees no key gets uniform weights
+// over [0, kv_len), as in the CPU backend. probs, when wanted, are written by a separate
+// kernel from the per-query (max, sum) statistics.
+#include "elem.cuh"
+#include "kernels.hpp"
+#include "launch.cuh"
+
+#include <algorithm>
+
+namespace plinth::gpu {
+namespace {
+
+constexpr int kBQ = 16, kBK = 32, kTiledWarps = 4, kMaxDvLanes = 8; // Dv <= 256 when tiled
+constexpr int kRowWarps = 4;
+constexpr int kMaxTiledDim = kMaxDvLanes * kWarp;
+
+__device__ __forceinline__ int64_t imin(int64_t x, int64_t y) { return x < y ? x : y; }
+__device__ __forceinline__ int64_t imax(int64_t x, int64_t y) { return x > y ? x : y; }
+
+__device__ __forceinline__ bool visible(const AttentionArgs &a, int64_t b, int64_t i, int64_t j) {
+  if (j >= a.kv_len) return false;
+  if (a.key_mask && a.key_mask[b * a.Tk + j] == 0) return false;
+  const int64_t qpos = a.q_offset + i;
+  if (a.causal && j > qpos) return false;
+  if (a.window > 0 && j <= qpos - a.window) return false;
+  return true;
+}
+
+__device__ __forceinline__ float bias_at(const AttentionArgs &a, int64_t b, int64_t h, int64_t i,
+                                         int64_t j) {
+  return a.bias ? a.bias[b * a.bias_bs + h * a.bias_hs + i * a.Tk + j] : 0.0f;
+}
+
+__device__ __forceinline__ const float *k_row(const AttentionArgs &a, int64_t b, int64_t j,
+                                              int64_t kh) {
+  return a.k + ((b * a.Tk + j) * a.Hkv + kh) * a.D;
+}
+__device__ __forceinline__ const float *v_row(const AttentionArgs &a, int64_t b, int64_t j,
+                                              int64_t kh) {
+  return a.v + ((b * a.Tk + j) * a.Hkv + kh) * a.Dv;
+}
+
+// Uniform weights over [0, kv_len) for a query that sees no key: the warp writes the mean of
+// the value rows (zero when kv_len is 0).
+__device__ void write_uniform(const AttentionArgs &a, int64_t b, int64_t kh, float *orow,
+                              int lane) {
+  const float w = a.kv_len ? 1.0f / static_cast<float>(a.kv_len) : 0.0f;
+  for (int64_t c = lane; c < a.Dv; c += kWarp) {
+    float s = 0.0f;
+    for (int64_t j = 0; j < a.kv_len; ++j)
+      s += v_row(a, b, j, kh)[c];
+    orow[c] = s * w;
+  }
+}
+
+// ------------------------------------------------------------------ tiled (prompt) kernel
+// grid: (ceil(Tq / kBQ), Hq, B); dynamic shared memory: Q [kBQ][D], K [kBK][D + 1] (padded so
+// that lane j reading key j's element d hits distinct banks), V [kBK][Dv].
+__global__ void __launch_bounds__(kTiledWarps *kWarp) attention_tiled_kernel(AttentionArgs a) {
+  extern __shared__ float smem[];
+  const int64_t D = a.D, Dv = a.Dv, Dp = D + 1;
+  float *Qs = smem, *Ks = Qs + kBQ * D, *Vs = Ks + kBK * Dp;
+  const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
+  const int64_t b = blockIdx.z, h = blockIdx.y, i0 = static_cast<int64_t>(blockIdx.x) * kBQ;
+  const int64_t kh = h / (a.Hq / a.Hkv);
+  constexpr int kRows = kBQ / kTiledWarps; // query rows per warp
+
+  for (int64_t e = threadIdx.x; e < kBQ * D; e += blockDim.x) {
+    const int64_t r = e / D, d = e % D, i = i0 + r;
+    Qs[e] = i < a.Tq ? a.q[((b * a.Tq + i) * a.Hq + h) * D + d] : 0.0f;
+  }
+  float m[kRows], l[kRows], acc[kRows][kMaxDvLanes];
+  for (int r = 0; r < kRows; ++r) {
+    m[r] = -INFINITY;
+    l[r] = 0.0f;
+    for (int c = 0; c < kMaxDvLanes; ++c)
+      acc[r][c] = 0.0f;
+  }
+  // Keys any query of this tile can see: causal and window bound the range.
+  const int64_t i_last = (i0 + kBQ < a.Tq ? i0 + kBQ : a.Tq) - 1;
+  int64_t j_end = a.kv_len, j_begin = 0;
+  if (a.causal) j_end = imax(0, imin(j_end, a.q_offset + i_last + 1));
+  if (a.window > 0) j_begin = imax(0, a.q_offset + i0 - a.window + 1);
+  j_begin = j_begin / kBK * kBK;
+
+  for (int64_t j0 = j_begin; j0 < j_end; j0 += kBK) {
+    __syncthreads(); // previous tile fully consumed (and Qs written, first time)
+    for (int64_t e = threadIdx.x; e < kBK * D; e += blockDim.x) {
+      const int64_t jj = e / D, d = e % D, j = j0 + jj;
+      Ks[jj * Dp + d] = j < a.Tk ? k_row(a, b, j, kh)[d] : 0.0f;
+    }
+    for (int64_t e = threadIdx.x; e < kBK * Dv; e += blockDim.x) {
+      const int64_t jj = e / Dv, c = e % Dv, j = j0 + jj;
+      Vs[e] = j < a.Tk ? v_row(a, b, j, kh)[c] : 0.0f;
+    }
+    __syncthreads();
+    for (int r = 0; r < kRows; ++r) {
+      const int64_t qi = warp * kRows + r, i = i0 + qi;
+      if (i >= a.Tq) continue; // warp-uniform
+      const int64_t j = j0 + lane;
+      float s = -INFINITY;
+      if (visible(a, b, i, j)) {
+        float dot = 0.0f;
+        for (int64_t d = 0; d < D; ++d)
+          dot = fmaf(Qs[qi * D + d], Ks[lane * Dp + d], dot);
+        s = dot * a.scale + bias_at(a, b, h, i, j);
+      }
+      const float tile_max = warp_max(s);
+      if (tile_max == -INFINITY) continue; // nothing visible in this tile for this query
+      const float m_new = fmaxf(m[r], tile_max);
+      const float corr = expf(m[r] - m_new); // m[r] = -inf -> 0
+      const float p = s == -INFINITY ? 0.0f : expf(s - m_new);
+      l[r] = l[r] * corr + warp_sum(p);
+      m[r] = m_new;
+#pragma unroll
+      for (int c = 0; c < kMaxDvLanes; ++c)
+        acc[r][c] *= corr;
+      for (int jj = 0; jj < kBK; ++jj) {
+        const float pj = shfl(p, jj);
+        if (pj == 0.0f) continue; // warp-uniform
+#pragma unroll
+        for (int c = 0; c < kMaxDvLanes; ++c) {
+          const int64_t col = lane + c * kWarp;
+          if (col < Dv) acc[r][c] = fmaf(pj, Vs[jj * Dv + col], acc[r][c]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < kRows; ++r) {
+    const int64_t i = i0 + warp * kRows + r;
+    if (i >= a.Tq) continue;
+    float *orow = a.out + ((b * a.Tq + i) * a.Hq + h) * Dv;
+    if (m[r] == -INFINITY) {
+      write_uniform(a, b, kh, orow, lane);
+    } else {
+      const float inv = 1.0f / l[r];
+#pragma unroll
+      for (int c = 0; c < kMaxDvLanes; ++c) {
+        const int64_t col = lane + c * kWarp;
+        if (col < Dv) orow[col] = acc[r][c] * inv;
+      }
+    }
+    if (a.row_stats && lane == 0) {
+      float *st = a.row_stats + ((b * a.Hq + h) * a.Tq + i) * 2;
+      st[0] = m[r];
+      st[1] = l[r];
+    }
+  }
+}
+
+// ------------------------------------------------------------------ row (decode) kernels
+// grid: (Tq, Hq, B * splits); block: kRowWarps warps, each taking every kRowWarps-th key of
+// the block's chunk with its own running (max, sum, acc[Dv] in shared memory).
+// Dynamic shared memory: q [D], acc [kRowWarps][Dv], per-warp (max, sum) [kRowWarps][2].
+__global__ void attention_row_kernel(AttentionArgs a) {
+  extern __shared__ float smem[];
+  float *qs = smem, *accs = qs + a.D, *stats = accs + kRowWarps * a.Dv;
+  const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
+  const int64_t i = blockIdx.x, h = blockIdx.y;
+  const int64_t b = blockIdx.z / a.splits, split = blockIdx.z % a.splits;
+  const int64_t kh = h / (a.Hq / a.Hkv);
+  const int64_t chunk = (a.kv_len + a.splits - 1) / a.splits;
+  const int64_t j_begin = split * chunk, j_end = imin(a.kv_len, j_begin + chunk);
+
+  for (int64_t d = threadIdx.x; d < a.D; d += blockDim.x)
+    qs[d] = a.q[((b * a.Tq + i) * a.Hq + h) * a.D + d];
+  float *acc = accs + warp * a.Dv;
+  for (int64_t c = lane; c < a.Dv; c += kWarp)
+    acc[c] = 0.0f;
+  __syncthreads();
+  float m = -INFINITY, l = 0.0f;
+  for (int64_t j = j_begin + warp; j < j_end; j += kRowWarps) {
+    if (!visible(a, b, i, j)) continue; // warp-uniform
+    const float *kr = k_row(a, b, j, kh);
+    float dot = 0.0f;
+    for (int64_t d = lane; d < a.D; d += kWarp)
+      dot = fmaf(qs[d], kr[d], dot);
+    const float s = warp_sum(dot) * a.scale + bias_at(a, b, h, i, j);
+    if (s == -INFINITY) continue;
+    const float m_new = fmaxf(m, s);
+    const float corr = expf(m - m_new), p = expf(s - m_new);
+    l = l * corr + p;
+    m = m_new;
+    const float *vr = v_row(a, b, j, kh);
+    for (int64_t c = lane; c < a.Dv; c += kWarp)
+      acc[c] = fmaf(p, vr[c], acc[c] * corr);
+  }
+  if (lane == 0) {
+    stats[warp * 2] = m;
+    stats[warp * 2 + 1] = l;
+  }
+  __syncthreads();
+  // Merge the warps into this split's partial result.
+  float M = -INFINITY;
+  for (int w = 0; w < kRowWarps; ++w)
+    M = fmaxf(M, stats[w * 2]);
+  float L = 0.0f;
+  for (int w = 0; w < kRowWarps; ++w)
+    if (stats[w * 2] != -INFINITY) L += stats[w * 2 + 1] * expf(stats[w * 2] - M);
+  const int64_t row = (b * a.Hq + h) * a.Tq + i;
+  float *part = a.partial + (row * a.splits + split) * (a.Dv + 2);
+  if (threadIdx.x == 0) {
+    part[0] = M;
+    part[1] = L;
+  }
+  for (int64_t c = threadIdx.x; c < a.Dv; c += blockDim.x) {
+    float s = 0.0f;
+    for (int w = 0; w < kRowWarps; ++w)
+      if (stats[w * 2] != -INFINITY) s += accs[w * a.Dv + c] * expf(stats[w * 2] - M);
+    part[2 + c] = s;
+  }
+}
+
+// grid: (Tq, Hq, B); merges the splits of one query.
+__global__ void attention_combine_kernel(AttentionArgs a) {
+  const int64_t i = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int64_t row = (b * a.Hq + h) * a.Tq + i;
+  const float *part = a.partial + row * a.splits * (a.Dv + 2);
+  const int64_t stride = a.Dv + 2;
+  float M = -INFINITY;
+  for (int s = 0; s < a.splits; ++s)
+    M = fmaxf(M, part[s * stride]);
+  float *orow = a.out + ((b * a.Tq + i) * a.Hq + h) * a.Dv;
+  const int64_t kh = h / (a.Hq / a.Hkv);
+  if (M == -INFINITY) {
+    if (threadIdx.x < kWarp) write_uniform(a, b, kh, orow, threadIdx.x);
+    if (a.row_stats && threadIdx.x == 0) {
+      a.row_stats[row * 2] = -INFINITY;
+      a.row_stats[row * 2 + 1] = 0.0f;
+    }
+    return; // block-uniform
+  }
+  float L = 0.0f;
+  for (int s = 0; s < a.splits; ++s)
+    if (part[s * stride] != -INFINITY) L += part[s * stride + 1] * expf(part[s * stride] - M);
+  for (int64_t c = threadIdx.x; c < a.Dv; c += blockDim.x) {
+    float o = 0.0f;
+    for (int s = 0; s < a.splits; ++s)
+      if (part[s * stride] != -INFINITY) o += part[s * stride + 2 + c] * expf(part[s * stride] - M);
+    orow[c] = o / L;
+  }
+  if (a.row_stats && threadIdx.x == 0) {
+    a.row_stats[row * 2] = M;
+    a.row_stats[row * 2 + 1] = L;
+  }
+}
+
+// grid: (Tq, Hq, B); the softmax weights from the statistics, scores recomputed.
+__global__ void attention_probs_kernel(AttentionArgs a) {
+  const int64_t i = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int64_t row = (b * a.Hq + h) * a.Tq + i;
+  const float M = a.row_stats[row * 2], L = a.row_stats[row * 2 + 1];
+  const int64_t kh = h / (a.Hq / a.Hkv);
+  const float *qr = a.q + ((b * a.Tq + i) * a.Hq + h) * a.D;
+  float *prow = a.probs + row * a.Tk;
+  for (int64_t j = threadIdx.x; j < a.Tk; j += blockDim.x) {
+    float p = 0.0f;
+    if (j < a.kv_len) {
+      if (M == -INFINITY) {
+        p = 1.0f / static_cast<float>(a.kv_len);
+      } else if (visible(a, b, i, j)) {
+        const float *kr = k_row(a, b, j, kh);
+        float dot = 0.0f;
+        for (int64_t d = 0; d < a.D; ++d)
+          dot = fmaf(qr[d], kr[d], dot);
+        const float s = dot * a.scale + bias_at(a, b, h, i, j);
+        p = s == -INFINITY ? 0.0f : expf(s - M) / L;
+      }
+    }
+    prow[j] = p;
+  }
+}
+
+size_t tiled_smem(const AttentionArgs &a) {
+  return static_cast<size_t>(kBQ * a.D + kBK * (a.D + 1) + kBK * a.Dv) * sizeof(float);
+}
+
+} // namespace
+
+AttentionPlan plan_attention(const AttentionArgs &a) {
+  AttentionPlan p;
+  const int64_t rows = a.B * a.Hq * a.Tq;
+  // The tiled kernel keeps Dv / 32 accumulators per query in registers and must fit the 48 KiB
+  // of shared memory every target offers without opt-in (64 KiB LDS on AMD).
+  p.tiled = a.Tq > 4 && a.Dv <= kMaxTiledDim && a.D <= kMaxTiledDim && tiled_smem(a) <= 48 * 1024;
+  if (!p.tiled) {
+    // Enough blocks to fill a large GPU (~132 SMs x a few) when there are few queries, and
+    // chunks of at least 64 keys so the combine stays cheap.
+    int64_t splits = 1;
+    while (splits < 32 && rows * splits < 512 && a.kv_len / (splits * 2) >= 64)
+      splits *= 2;
+    p.splits = static_cast<int32_t>(splits);
+    p.scratch_floats = rows * splits * (a.Dv + 2);
+  }
+  if (a.probs) p.scratch_floats += rows * 2;
+  return p;
+}
+
+void launch_attention(const AttentionArgs &args, void *stream) {
+  if (args.B * args.Hq * args.Tq <= 0) return;
+  if (args.Tq > 65535 && !plan_attention(args).tiled)
+    fail("attention: too many queries for the row kernel", PLINTH_ERR_UNSUPPORTED);
+  if (args.Hq > 65535 || args.B > 65535)
+    fail("attention: too many heads or batches", PLINTH_ERR_UNSUPPORTED);
+  gpuStream_t s = as_stream(stream);
+  const AttentionPlan plan = plan_attention(args);
+  AttentionArgs a = args;
+  if (plan.tiled) {
+    const dim3 grid(static_cast<unsigned>((a.Tq + kBQ - 1) / kBQ), static_cast<unsigned>(a.Hq),
+                    static_cast<unsigned>(a.B));
+    attention_tiled_kernel<<<grid, kTiledWarps * kWarp, tiled_smem(a), s>>>(a);
+    check_launch("attention (tiled)");
+  } else {
+    a.splits = plan.splits;
+    if (static_cast<int64_t>(a.B) * a.splits > 65535)
+      fail("attention: too many batches for the row kernel", PLINTH_ERR_UNSUPPORTED);
+    const size_t smem = static_cast<size_t>(a.D + kRowWarps * a.Dv + kRowWarps * 2) * sizeof(float);
+    if (smem > 48 * 1024) fail("attention: head dims too large", PLINTH_ERR_UNSUPPORTED);
+    const dim3 grid(static_cast<unsigned>(a.Tq), static_cast<unsigned>(a.Hq),
+                    static_cast<unsigned>(a.B * a.splits));
+    attention_row_kernel<<<grid, kRowWarps * kWarp, smem, s>>>(a);
+    check_launch("attention (row)");
+    attention_combine_kernel<<<dim3(static_cast<unsigned>(a.Tq), static_cast<unsigned>(a.Hq),
+                                    static_cast<unsigned>(a.B)),
+                               128, 0, s>>>(a);
+    check_launch("attention (combine)");
+  }
+  if (a.probs) {
+    attention_probs_kernel<<<dim3(static_cast<unsigned>(a.Tq), static_cast<unsigned>(a.Hq),
+                                  static_cast<unsigned>(a.B)),
+                             128, 0, s>>>(a);
+    check_launch("attention (probs)");
+  }
+}
+
+} // namespace plinth::gpu

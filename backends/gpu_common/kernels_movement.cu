@@ -1,0 +1,151 @@
+// permute, strided row copies (slice / set_slice) and the row gather (get_rows).
+#include "elem.cuh"
+#include "kernels.hpp"
+#include "launch.cuh"
+
+#include <algorithm>
+
+namespace plinth::gpu {
+namespace {
+
+constexpr int kBlock = 256;
+
+// Walks the output in order (coalesced writes); reads gather through the input strides.
+template <class T> __global__ void permute_kernel(const T *x, T *y, Permute4 p, int64_t n) {
+  for (int64_t o = global_index(); o < n; o += global_stride()) {
+    int64_t rem = o, src = 0;
+    for (int d = 3; d >= 0; --d) {
+      const int64_t i = rem % p.out_shape[d];
+      rem /= p.out_shape[d];
+      src += i * p.in_stride[d];
+    }
+    y[o] = x[src];
+  }
+}
+
+// One block row per copied row (grid.y, looped past the 65535 limit), threads across it in
+// units of T (the widest unit that every address and length is aligned to).
+template <class T>
+__global__ void copy_rows_kernel(const char *src, int64_t src_pitch, char *dst, int64_t dst_pitch,
+                                 int64_t units, int64_t rows) {
+  for (int64_t r = blockIdx.y; r < rows; r += gridDim.y) {
+    const T *s = reinterpret_cast<const T *>(src + r * src_pitch);
+    T *d = reinterpret_cast<T *>(dst + r * dst_pitch);
+    for (int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; u < units;
+         u += static_cast<int64_t>(gridDim.x) * blockDim.x)
+      d[u] = s[u];
+  }
+}
+
+// One block per gathered row. Raw mode copies bytes of equal dtypes (in 2-byte units when
+// possible); otherwise the row is converted or dequantized to f32.
+__global__ void get_rows_kernel(const uint8_t *table, int32_t tdtype, int64_t rows, int64_t d,
+                                int64_t row_bytes, const int32_t *ids, int64_t n, void *out,
+                                int32_t odtype, DeviceErrorRecord *err) {
+  for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
+    const int32_t id = ids[i];
+    const bool ok = id >= 0 && id < rows;
+    if (!ok && threadIdx.x == 0) record_error(err, kErrGetRows, i, id, rows);
+    const uint8_t *src = table + (ok ? static_cast<int64_t>(id) : 0) * row_bytes;
+    if (odtype == tdtype) {
+      uint8_t *dst = static_cast<uint8_t *>(out) + i * row_bytes;
+      for (int64_t b = threadIdx.x; b < row_bytes; b += blockDim.x)
+        dst[b] = ok ? src[b] : 0;
+      continue;
+    }
+    float *dst = static_cast<float *>(out) + i * d;
+    for (int64_t j = threadIdx.x; j < d; j += blockDim.x) {
+      float v = 0.0f;
+      if (ok) {
+        switch (tdtype) {
+        case PLINTH_DTYPE_Q8_0: v = WeightElem<PLINTH_DTYPE_Q8_0>::get(src, j); break;
+        case PLINTH_DTYPE_Q4_0: v = WeightElem<PLINTH_DTYPE_Q4_0>::get(src, j); break;
+        default: v = load_f32(src, tdtype, j); break;
+        }
+      }
+      dst[j] = v;
+    }
+  }
+}
+
+bool aligned(uint64_t v, uint64_t a) { return v % a == 0; }
+
+} // namespace
+
+void launch_permute(const void *x, void *y, int esize, const Permute4 &p, void *stream) {
+  const int64_t n = p.out_shape[0] * p.out_shape[1] * p.out_shape[2] * p.out_shape[3];
+  if (n <= 0) return;
+  const unsigned grid = grid_for(n, kBlock);
+  gpuStream_t s = as_stream(stream);
+  switch (esize) {
+  case 1:
+    permute_kernel<<<grid, kBlock, 0, s>>>(static_cast<const uint8_t *>(x),
+                                           static_cast<uint8_t *>(y), p, n);
+    break;
+  case 2:
+    permute_kernel<<<grid, kBlock, 0, s>>>(static_cast<const uint16_t *>(x),
+                                           static_cast<uint16_t *>(y), p, n);
+    break;
+  case 4:
+    permute_kernel<<<grid, kBlock, 0, s>>>(static_cast<const uint32_t *>(x),
+                                           static_cast<uint32_t *>(y), p, n);
+    break;
+  default:
+    permute_kernel<<<grid, kBlock, 0, s>>>(static_cast<const uint64_t *>(x),
+                                           static_cast<uint64_t *>(y), p, n);
+    break;
+  }
+  check_launch("permute");
+}
+
+void launch_copy_rows(const void *src, int64_t src_pitch, void *dst, int64_t dst_pitch,
+                      int64_t row_bytes, int64_t rows, void *stream) {
+  if (rows <= 0 || row_bytes <= 0) return;
+  const uint64_t all = reinterpret_cast<uintptr_t>(src) | reinterpret_cast<uintptr_t>(dst) |
+                       static_cast<uint64_t>(src_pitch) | static_cast<uint64_t>(dst_pitch) |
+                       static_cast<uint64_t>(row_bytes);
+  const auto *s = static_cast<const char *>(src);
+  auto *d = static_cast<char *>(dst);
+  int unit = 1;
+  for (int u : {16, 8, 4, 2})
+    if (aligned(all, static_cast<uint64_t>(u))) {
+      unit = u;
+      break;
+    }
+  const int64_t units = row_bytes / unit;
+  const dim3 grid(static_cast<unsigned>(std::min<int64_t>((units + kBlock - 1) / kBlock, 1024)),
+                  static_cast<unsigned>(std::min<int64_t>(rows, 65535)));
+  gpuStream_t st = as_stream(stream);
+  switch (unit) {
+  case 16:
+    copy_rows_kernel<uint4><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
+    break;
+  case 8:
+    copy_rows_kernel<uint2><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
+    break;
+  case 4:
+    copy_rows_kernel<uint32_t><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
+    break;
+  case 2:
+    copy_rows_kernel<uint16_t><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
+    break;
+  default:
+    copy_rows_kernel<uint8_t><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
+    break;
+  }
+  check_launch("copy_rows");
+}
+
+void launch_get_rows(const void *table, int32_t table_dtype, int64_t rows, int64_t d,
+                     const int32_t *ids, int64_t n, void *out, int32_t out_dtype,
+                     DeviceErrorRecord *err, void *stream) {
+  if (n <= 0) return;
+  const int64_t row_bytes = static_cast<int64_t>(elems_bytes(table_dtype, d));
+  const unsigned grid = static_cast<unsigned>(std::min<int64_t>(n, 65535 * 4));
+  get_rows_kernel<<<grid, 128, 0, as_stream(stream)>>>(static_cast<const uint8_t *>(table),
+                                                       table_dtype, rows, d, row_bytes, ids, n, out,
+                                                       out_dtype, err);
+  check_launch("get_rows");
+}
+
+} // namespace plinth::gpu

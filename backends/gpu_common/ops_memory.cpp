@@ -1,0 +1,178 @@
+// Tensor lifetime and host transfers. Uploads are enqueued (the runtime stages pageable
+// bytes before returning, so the caller's buffer is free at once); read() and synchronize()
+// are the only calls that wait for the device, and they also report device-side errors.
+#include "backend.hpp"
+
+#include <memory>
+
+namespace plinth::gpu::ops {
+namespace {
+
+void check_new_shape(int32_t dtype, int32_t ndim, const int64_t *shape) {
+  if (!known_dtype(dtype)) fail("unknown dtype " + std::to_string(dtype));
+  if (ndim < 0 || ndim > PLINTH_MAX_DIMS)
+    fail("ndim " + std::to_string(ndim) + " outside [0, " + std::to_string(PLINTH_MAX_DIMS) + "]");
+  if (ndim > 0 && !shape) fail("shape is NULL");
+  int64_t n = 1;
+  for (int32_t i = 0; i < ndim; ++i) {
+    if (shape[i] < 0) fail("shape " + shape_str(ndim, shape) + " has a negative dimension");
+    if (shape[i] != 0 && n > (int64_t{1} << 50) / shape[i])
+      fail("shape " + shape_str(ndim, shape) + " is too large");
+    n *= shape[i];
+  }
+  if (is_quantized(dtype) && (ndim == 0 || shape[ndim - 1] % kQBlock != 0))
+    fail("shape " + shape_str(ndim, shape) + ": the last dim of a " + dtype_name(dtype) +
+         " tensor must be a multiple of " + std::to_string(kQBlock));
+}
+
+plinth_tensor *make_tensor(int32_t dtype, int32_t ndim, const int64_t *shape) {
+  auto t = std::make_unique<plinth_tensor>();
+  t->dtype = dtype;
+  t->ndim = ndim;
+  for (int32_t i = 0; i < PLINTH_MAX_DIMS; ++i)
+    t->shape[i] = i < ndim ? shape[i] : 0;
+  t->data = nullptr;
+  t->backend_data = new TensorMeta();
+  return t.release();
+}
+
+// A new device tensor; zeroed (like the CPU backend's calloc) unless the caller fills it.
+plinth_tensor *new_device_tensor(plinth_backend_ctx *ctx, int32_t dtype, int32_t ndim,
+                                 const int64_t *shape, bool zero) {
+  check_new_shape(dtype, ndim, shape);
+  Context &c = *context_of(ctx);
+  const size_t bytes = elems_bytes(dtype, shape_numel(ndim, shape));
+  auto [mem, size] = c.alloc.allocate(bytes);
+  plinth_tensor *t = nullptr;
+  try {
+    t = make_tensor(dtype, ndim, shape);
+    if (zero && bytes) memset_async(mem, 0, bytes, c.stream);
+  } catch (...) {
+    if (t) {
+      delete static_cast<TensorMeta *>(t->backend_data);
+      delete t;
+    }
+    c.alloc.release(mem, size);
+    throw;
+  }
+  auto *meta = static_cast<TensorMeta *>(t->backend_data);
+  meta->owns = true;
+  meta->alloc = mem;
+  meta->alloc_size = size;
+  meta->bytes = bytes;
+  t->data = mem;
+  return t;
+}
+
+void check_range(const plinth_tensor *t, const char *name, size_t bytes, size_t offset) {
+  const size_t total = nbytes(t);
+  if (offset > total || bytes > total - offset)
+    fail(std::to_string(bytes) + " bytes at offset " + std::to_string(offset) + " exceed " +
+         describe(name, t) + " (" + std::to_string(total) + " bytes)");
+}
+
+} // namespace
+
+plinth_status tensor_new(plinth_backend_ctx *ctx, int32_t dtype, int32_t ndim, const int64_t *shape,
+                         plinth_tensor **out) {
+  return guarded("tensor_new", ctx, [&] {
+    if (!out) fail("out is NULL");
+    *out = nullptr;
+    *out = new_device_tensor(ctx, dtype, ndim, shape, true);
+  });
+}
+
+plinth_status tensor_from_host(plinth_backend_ctx *ctx, int32_t dtype, int32_t ndim,
+                               const int64_t *shape, const void *host, int32_t /*borrow*/,
+                               plinth_tensor **out) {
+  // borrow only lets a host-memory backend alias the bytes; a device always copies, once,
+  // keeping the stored dtype (f16 / bf16 / Q8_0 / Q4_0 weights stay compact on the device).
+  return guarded("tensor_from_host", ctx, [&] {
+    if (!out) fail("out is NULL");
+    *out = nullptr;
+    check_new_shape(dtype, ndim, shape);
+    const size_t bytes = elems_bytes(dtype, shape_numel(ndim, shape));
+    if (bytes && !host) fail("host data is NULL");
+    plinth_tensor *t = new_device_tensor(ctx, dtype, ndim, shape, false);
+    try {
+      if (bytes) copy_h2d(t->data, host, bytes, stream_of(ctx));
+    } catch (...) {
+      tensor_free(ctx, t);
+      throw;
+    }
+    *out = t;
+  });
+}
+
+plinth_status tensor_view(plinth_backend_ctx *ctx, const plinth_tensor *src, int64_t offset,
+                          int32_t ndim, const int64_t *shape, plinth_tensor **out) {
+  return guarded("tensor_view", ctx, [&] {
+    if (!out) fail("out is NULL");
+    *out = nullptr;
+    check_tensor(src, "src");
+    check_new_shape(src->dtype, ndim, shape);
+    const auto *src_meta = static_cast<const TensorMeta *>(src->backend_data);
+    const int64_t n = shape_numel(ndim, shape);
+    if (is_quantized(src->dtype) && offset % kQBlock != 0)
+      fail("view offset " + std::to_string(offset) + " into " + describe("src", src) +
+           " is not on a block boundary");
+    if (offset < 0 || elems_bytes(src->dtype, offset + n) > src_meta->bytes)
+      fail("view " + shape_str(ndim, shape) + " at offset " + std::to_string(offset) +
+           " does not fit in " + describe("src", src));
+    const size_t skip = elems_bytes(src->dtype, offset);
+    plinth_tensor *t = make_tensor(src->dtype, ndim, shape);
+    auto *meta = static_cast<TensorMeta *>(t->backend_data);
+    meta->bytes = src_meta->bytes - skip;
+    t->data = static_cast<char *>(src->data) + skip;
+    *out = t;
+  });
+}
+
+void tensor_free(plinth_backend_ctx *ctx, plinth_tensor *t) {
+  if (!t) return;
+  auto *meta = static_cast<TensorMeta *>(t->backend_data);
+  if (meta && meta->magic == TensorMeta::kMagic) {
+    if (meta->owns) {
+      // Stream order makes the block reusable at once (see Allocator).
+      if (ctx)
+        context_of(ctx)->alloc.release(meta->alloc, meta->alloc_size);
+      else
+        device_free(meta->alloc);
+    }
+    meta->magic = 0;
+    delete meta;
+  }
+  delete t;
+}
+
+plinth_status write(plinth_backend_ctx *ctx, plinth_tensor *dst, const void *host, size_t bytes,
+                    size_t offset_bytes) {
+  return guarded("write", ctx, [&] {
+    check_tensor(dst, "dst");
+    check_range(dst, "dst", bytes, offset_bytes);
+    if (bytes && !host) fail("host is NULL");
+    if (bytes) copy_h2d(static_cast<char *>(dst->data) + offset_bytes, host, bytes, stream_of(ctx));
+  });
+}
+
+plinth_status read(plinth_backend_ctx *ctx, const plinth_tensor *src, void *host, size_t bytes,
+                   size_t offset_bytes) {
+  return guarded("read", ctx, [&] {
+    check_tensor(src, "src");
+    check_range(src, "src", bytes, offset_bytes);
+    if (bytes && !host) fail("host is NULL");
+    if (bytes)
+      copy_d2h(host, static_cast<const char *>(src->data) + offset_bytes, bytes, stream_of(ctx));
+    stream_sync(stream_of(ctx));
+    raise_device_error(ctx);
+  });
+}
+
+plinth_status synchronize(plinth_backend_ctx *ctx) {
+  return guarded("synchronize", ctx, [&] {
+    stream_sync(stream_of(ctx));
+    raise_device_error(ctx);
+  });
+}
+
+} // namespace plinth::gpu::ops

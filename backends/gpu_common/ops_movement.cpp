@@ -1,0 +1,204 @@
+// Data movement: fill, dtype-converting copy, permute, slice / set_slice, row gather.
+// Validation mirrors the CPU backend so both fail the same calls with the same messages.
+#include "backend.hpp"
+#include "half_host.hpp"
+
+#include <cstring>
+
+namespace plinth::gpu::ops {
+namespace {
+
+struct Split {
+  int64_t outer = 1, dim = 1, inner = 1;
+};
+
+Split split_at(const plinth_tensor *t, int32_t d) {
+  Split s;
+  for (int32_t i = 0; i < t->ndim; ++i) {
+    if (i < d)
+      s.outer *= t->shape[i];
+    else if (i == d)
+      s.dim = t->shape[i];
+    else
+      s.inner *= t->shape[i];
+  }
+  return s;
+}
+
+void check_narrow(const plinth_tensor *whole, const char *wn, const plinth_tensor *part,
+                  const char *pn, int32_t dim, int64_t start) {
+  if (whole->dtype != part->dtype)
+    fail(describe(wn, whole) + " and " + describe(pn, part) + ": dtypes differ");
+  if (whole->ndim != part->ndim)
+    fail(describe(wn, whole) + " and " + describe(pn, part) + ": ranks differ");
+  if (dim < 0 || dim >= whole->ndim)
+    fail("dim " + std::to_string(dim) + " out of range for " + describe(wn, whole));
+  for (int32_t i = 0; i < whole->ndim; ++i)
+    if (i != dim && whole->shape[i] != part->shape[i])
+      fail(describe(wn, whole) + " and " + describe(pn, part) + ": dim " + std::to_string(i) +
+           " differs");
+  if (start < 0 || start + part->shape[dim] > whole->shape[dim])
+    fail("range [" + std::to_string(start) + ", " + std::to_string(start + part->shape[dim]) +
+         ") along dim " + std::to_string(dim) + " outside " + describe(wn, whole));
+}
+
+bool convertible(int32_t d) {
+  return d == PLINTH_DTYPE_F32 || d == PLINTH_DTYPE_F16 || d == PLINTH_DTYPE_BF16 ||
+         d == PLINTH_DTYPE_I32;
+}
+
+uint64_t bits_of(float v) {
+  uint32_t u;
+  std::memcpy(&u, &v, 4);
+  return u;
+}
+
+template <class T> uint64_t raw(T v) {
+  uint64_t u = 0;
+  std::memcpy(&u, &v, sizeof v);
+  return u;
+}
+
+} // namespace
+
+plinth_status fill(plinth_backend_ctx *ctx, plinth_tensor *t, float value) {
+  return guarded("fill", ctx, [&] {
+    check_tensor(t, "t");
+    check_not_quantized(t, "t", "fill");
+    uint64_t pattern = 0;
+    switch (t->dtype) {
+    case PLINTH_DTYPE_F32: pattern = bits_of(value); break;
+    case PLINTH_DTYPE_F16: pattern = host_float_to_half(value); break;
+    case PLINTH_DTYPE_BF16: pattern = host_float_to_bf16(value); break;
+    case PLINTH_DTYPE_F64: pattern = raw(static_cast<double>(value)); break;
+    case PLINTH_DTYPE_I32: pattern = raw(static_cast<int32_t>(value)); break;
+    case PLINTH_DTYPE_I64: pattern = raw(static_cast<int64_t>(value)); break;
+    case PLINTH_DTYPE_I16: pattern = raw(static_cast<int16_t>(value)); break;
+    case PLINTH_DTYPE_I8: pattern = raw(static_cast<int8_t>(value)); break;
+    case PLINTH_DTYPE_U8: pattern = raw(static_cast<uint8_t>(value)); break;
+    case PLINTH_DTYPE_BOOL: pattern = value != 0.0f ? 1 : 0; break;
+    default: fail(describe("t", t) + ": unsupported dtype");
+    }
+    launch_fill(t->data, numel(t), static_cast<int>(dtype_size(t->dtype)), pattern, stream_of(ctx));
+  });
+}
+
+plinth_status copy(plinth_backend_ctx *ctx, const plinth_tensor *src, plinth_tensor *dst) {
+  return guarded("copy", ctx, [&] {
+    check_tensor(src, "src");
+    check_tensor(dst, "dst");
+    const int64_t n = numel(src);
+    if (n != numel(dst))
+      fail(describe("src", src) + " and " + describe("dst", dst) + ": element counts differ");
+    if (src->dtype == dst->dtype) {
+      if (src->data != dst->data && n) copy_d2d(dst->data, src->data, nbytes(src), stream_of(ctx));
+      return;
+    }
+    if (is_quantized(src->dtype) || is_quantized(dst->dtype)) {
+      if (dst->dtype != PLINTH_DTYPE_F32 || !is_quantized(src->dtype))
+        fail(describe("src", src) + " -> " + describe("dst", dst) +
+                 ": block-quantized tensors copy only to their own dtype or to f32",
+             PLINTH_ERR_UNSUPPORTED);
+      launch_dequantize(src->data, src->dtype, f32(dst), n, stream_of(ctx));
+      return;
+    }
+    if (!convertible(src->dtype) || !convertible(dst->dtype))
+      fail(std::string("conversion ") + dtype_name(src->dtype) + " -> " + dtype_name(dst->dtype) +
+           " is not supported (f32, f16, bf16, i32)");
+    if (src->data == dst->data && n && dtype_size(src->dtype) != dtype_size(dst->dtype))
+      fail("an in-place copy must keep the element size");
+    launch_convert(src->data, src->dtype, dst->data, dst->dtype, n, stream_of(ctx));
+  });
+}
+
+plinth_status permute(plinth_backend_ctx *ctx, const plinth_tensor *x, const int32_t *perm,
+                      plinth_tensor *out) {
+  return guarded("permute", ctx, [&] {
+    check_tensor(x, "x");
+    check_tensor(out, "out");
+    check_not_quantized(x, "x", "permute");
+    if (!perm) fail("perm is NULL");
+    const int32_t nd = x->ndim;
+    std::string perm_text = "(";
+    for (int32_t i = 0; i < nd; ++i)
+      perm_text += (i ? ", " : "") + std::to_string(perm[i]);
+    perm_text += ")";
+    if (out->ndim != nd || out->dtype != x->dtype)
+      fail(describe("x", x) + " and " + describe("out", out) + ": rank or dtype differs");
+    if (out->data == x->data && numel(x) > 1) fail("out may not alias x");
+    unsigned seen = 0;
+    for (int32_t i = 0; i < nd; ++i) {
+      if (perm[i] < 0 || perm[i] >= nd || (seen >> perm[i] & 1u))
+        fail("perm " + perm_text + " is not a permutation of " + std::to_string(nd) + " dims");
+      seen |= 1u << perm[i];
+      if (out->shape[i] != x->shape[perm[i]])
+        fail(describe("out", out) + " is not " + describe("x", x) + " permuted by " + perm_text);
+    }
+    int64_t xstride[PLINTH_MAX_DIMS] = {};
+    int64_t st = 1;
+    for (int32_t i = nd - 1; i >= 0; --i) {
+      xstride[i] = st;
+      st *= x->shape[i];
+    }
+    Permute4 p{{1, 1, 1, 1}, {0, 0, 0, 0}};
+    const int32_t pad = 4 - nd;
+    for (int32_t i = 0; i < nd; ++i) {
+      p.out_shape[pad + i] = out->shape[i];
+      p.in_stride[pad + i] = xstride[perm[i]];
+    }
+    launch_permute(x->data, out->data, static_cast<int>(dtype_size(x->dtype)), p, stream_of(ctx));
+  });
+}
+
+plinth_status slice(plinth_backend_ctx *ctx, const plinth_tensor *x, int32_t dim, int64_t start,
+                    plinth_tensor *out) {
+  return guarded("slice", ctx, [&] {
+    check_tensor(x, "x");
+    check_tensor(out, "out");
+    check_not_quantized(x, "x", "slice");
+    check_narrow(x, "x", out, "out", dim, start);
+    const Split s = split_at(x, dim);
+    const int64_t es = static_cast<int64_t>(dtype_size(x->dtype)), len = out->shape[dim];
+    launch_copy_rows(static_cast<const char *>(x->data) + start * s.inner * es,
+                     s.dim * s.inner * es, out->data, len * s.inner * es, len * s.inner * es,
+                     s.outer, stream_of(ctx));
+  });
+}
+
+plinth_status set_slice(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim, int64_t start,
+                        const plinth_tensor *src) {
+  return guarded("set_slice", ctx, [&] {
+    check_tensor(dst, "dst");
+    check_tensor(src, "src");
+    check_not_quantized(dst, "dst", "set_slice");
+    check_narrow(dst, "dst", src, "src", dim, start);
+    const Split s = split_at(dst, dim);
+    const int64_t es = static_cast<int64_t>(dtype_size(dst->dtype)), len = src->shape[dim];
+    launch_copy_rows(src->data, len * s.inner * es,
+                     static_cast<char *>(dst->data) + start * s.inner * es, s.dim * s.inner * es,
+                     len * s.inner * es, s.outer, stream_of(ctx));
+  });
+}
+
+plinth_status get_rows(plinth_backend_ctx *ctx, const plinth_tensor *table,
+                       const plinth_tensor *ids, plinth_tensor *out) {
+  return guarded("get_rows", ctx, [&] {
+    check_tensor(table, "table");
+    check_i32(ids, "ids");
+    check_tensor(out, "out");
+    if (table->ndim != 2) fail(describe("table", table) + ": expected [rows, D]");
+    if (out->dtype != PLINTH_DTYPE_F32 && out->dtype != table->dtype)
+      fail(describe("out", out) + ": expected f32 or the table's dtype");
+    if (out->dtype != table->dtype) check_weight(table, "table");
+    const int64_t rows = table->shape[0], d = table->shape[1], n = numel(ids);
+    if (last_dim(out) != d || numel(out) != n * d)
+      fail(describe("out", out) + " is not " + describe("ids", ids) + " + [" + std::to_string(d) +
+           "] for " + describe("table", table));
+    // The id values live on the device: out-of-range ids are reported at the next
+    // read() / synchronize() (see DeviceErrorRecord).
+    launch_get_rows(table->data, table->dtype, rows, d, i32(ids), n, out->data, out->dtype,
+                    context_of(ctx)->err, stream_of(ctx));
+  });
+}
+
+} // namespace plinth::gpu::ops

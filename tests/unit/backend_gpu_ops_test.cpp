@@ -1,0 +1,538 @@
+// GPU backends (cuda, hip) against the CPU backend: every op on random inputs, results
+// compared within float tolerances. The plugins are opened from the build tree with dlopen,
+// exactly as the core opens them. Without a device (this is always so in CI) the op tests
+// skip with the reason; the load test still checks that the plugin opens and reports 0
+// devices cleanly.
+#include "plinth_plugin.h"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+extern "C" const plinth_plugin_descriptor *
+plinth_cpu_backend_descriptor(const plinth_host_api *host);
+
+namespace {
+
+std::string &last_error() {
+  static std::string message;
+  return message;
+}
+
+plinth_status record_error(plinth_status status, const char *message) {
+  last_error() = message ? message : "";
+  return status;
+}
+
+const plinth_host_api *host() {
+  static const plinth_host_api h = [] {
+    plinth_host_api x{};
+    x.struct_size = sizeof x;
+    x.abi_version = PLINTH_ABI_VERSION;
+    x.set_error = record_error;
+    return x;
+  }();
+  return &h;
+}
+
+// A GPU plugin opened from the build tree (nullptr vtable when it was not built).
+struct GpuPlugin {
+  void *handle = nullptr;
+  const plinth_plugin_descriptor *desc = nullptr;
+  const plinth_backend_vtable *vt = nullptr;
+  std::string why_not;
+  explicit GpuPlugin(const std::string &name) {
+    const auto lib = std::filesystem::path(PLINTH_TEST_PLUGIN_DIR) / ("libplinth_" + name + ".so");
+    if (!std::filesystem::exists(lib)) {
+      why_not = lib.string() + " was not built (no " + name + " compiler on the build machine)";
+      return;
+    }
+    handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      why_not = std::string("dlopen failed: ") + dlerror();
+      return;
+    }
+    auto entry =
+        reinterpret_cast<plinth_plugin_entry_fn>(dlsym(handle, PLINTH_PLUGIN_ENTRY_SYMBOL));
+    if (!entry) {
+      why_not = "no entry symbol";
+      return;
+    }
+    desc = entry(host());
+    vt = static_cast<const plinth_backend_vtable *>(desc->vtable);
+  }
+  ~GpuPlugin() {
+    if (handle) dlclose(handle);
+  }
+};
+
+using Shape = std::vector<int64_t>;
+
+int64_t count(const Shape &s) {
+  int64_t n = 1;
+  for (int64_t d : s)
+    n *= d;
+  return n;
+}
+
+std::vector<float> randf(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (auto &x : v)
+    x = dist(rng);
+  return v;
+}
+
+uint16_t to_half(float f) { // round-to-nearest for normal values (all the tests need)
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000u;
+  const int32_t e = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
+  if (e <= 0) return static_cast<uint16_t>(sign);
+  uint32_t m = (x & 0x7fffffu) + 0x1000u;
+  uint32_t ee = static_cast<uint32_t>(e);
+  if (m & 0x800000u) {
+    m = 0;
+    ++ee;
+  }
+  return static_cast<uint16_t>(sign | (ee << 10) | (m >> 13));
+}
+
+uint16_t to_bf16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  return static_cast<uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+}
+
+// Host bytes of a tensor of `dtype` holding (approximately) the given values.
+std::vector<uint8_t> encode(const std::vector<float> &v, int32_t dtype, uint32_t seed) {
+  std::vector<uint8_t> out;
+  auto put16 = [&](uint16_t h) {
+    out.push_back(static_cast<uint8_t>(h & 0xff));
+    out.push_back(static_cast<uint8_t>(h >> 8));
+  };
+  switch (dtype) {
+  case PLINTH_DTYPE_F32:
+    out.resize(v.size() * 4);
+    std::memcpy(out.data(), v.data(), out.size());
+    break;
+  case PLINTH_DTYPE_F16:
+    for (float x : v)
+      put16(to_half(x));
+    break;
+  case PLINTH_DTYPE_BF16:
+    for (float x : v)
+      put16(to_bf16(x));
+    break;
+  case PLINTH_DTYPE_I32:
+    for (float x : v) {
+      const int32_t i = static_cast<int32_t>(x * 100.0f);
+      const auto *p = reinterpret_cast<const uint8_t *>(&i);
+      out.insert(out.end(), p, p + 4);
+    }
+    break;
+  case PLINTH_DTYPE_Q8_0:
+  case PLINTH_DTYPE_Q4_0: {
+    std::mt19937 rng(seed);
+    for (size_t b = 0; b < v.size() / 32; ++b) {
+      put16(to_half(0.01f + 0.05f * static_cast<float>(rng() % 100) / 100.0f));
+      const int bytes = dtype == PLINTH_DTYPE_Q8_0 ? 32 : 16;
+      for (int j = 0; j < bytes; ++j)
+        out.push_back(static_cast<uint8_t>(rng()));
+    }
+    break;
+  }
+  default: ADD_FAILURE() << "encode: dtype " << dtype;
+  }
+  return out;
+}
+
+size_t bytes_of(int32_t dtype, int64_t n) {
+  switch (dtype) {
+  case PLINTH_DTYPE_Q8_0: return static_cast<size_t>(n / 32 * 34);
+  case PLINTH_DTYPE_Q4_0: return static_cast<size_t>(n / 32 * 18);
+  case PLINTH_DTYPE_F16:
+  case PLINTH_DTYPE_BF16: return static_cast<size_t>(n) * 2;
+  default: return static_cast<size_t>(n) * 4;
+  }
+}
+
+// One tensor on each backend with the same contents.
+struct Pair {
+  plinth_tensor *cpu = nullptr, *gpu = nullptr;
+};
+
+class GpuVsCpu : public ::testing::TestWithParam<const char *> {
+protected:
+  void SetUp() override {
+    plugin_ = std::make_unique<GpuPlugin>(GetParam());
+    if (!plugin_->vt) GTEST_SKIP() << plugin_->why_not;
+    if (plugin_->vt->device_count() == 0)
+      GTEST_SKIP() << "no " << GetParam() << " device on this machine (device_count() == 0)";
+    cpu_vt_ =
+        static_cast<const plinth_backend_vtable *>(plinth_cpu_backend_descriptor(host())->vtable);
+    plinth_backend_options o{};
+    o.struct_size = sizeof o;
+    ASSERT_EQ(cpu_vt_->create(&o, &cpu_), PLINTH_OK) << last_error();
+    ASSERT_EQ(plugin_->vt->create(&o, &gpu_), PLINTH_OK) << last_error();
+    c_ = cpu_vt_->ops;
+    g_ = plugin_->vt->ops;
+  }
+  void TearDown() override {
+    for (auto &p : pairs_) {
+      if (p.cpu) c_->tensor_free(cpu_, p.cpu);
+      if (p.gpu) g_->tensor_free(gpu_, p.gpu);
+    }
+    if (gpu_) plugin_->vt->destroy(gpu_);
+    if (cpu_) cpu_vt_->destroy(cpu_);
+  }
+
+  Pair make(const Shape &s, int32_t dtype, const std::vector<uint8_t> &bytes) {
+    Pair p;
+    EXPECT_EQ(c_->tensor_from_host(cpu_, dtype, static_cast<int32_t>(s.size()), s.data(),
+                                   bytes.data(), 0, &p.cpu),
+              PLINTH_OK)
+        << last_error();
+    EXPECT_EQ(g_->tensor_from_host(gpu_, dtype, static_cast<int32_t>(s.size()), s.data(),
+                                   bytes.data(), 0, &p.gpu),
+              PLINTH_OK)
+        << last_error();
+    pairs_.push_back(p);
+    return p;
+  }
+  Pair rand(const Shape &s, uint32_t seed, int32_t dtype = PLINTH_DTYPE_F32, float lo = -1.0f,
+            float hi = 1.0f) {
+    return make(s, dtype, encode(randf(static_cast<size_t>(count(s)), seed, lo, hi), dtype, seed));
+  }
+  Pair ints(const Shape &s, const std::vector<int32_t> &v) {
+    std::vector<uint8_t> b(v.size() * 4);
+    std::memcpy(b.data(), v.data(), b.size());
+    return make(s, PLINTH_DTYPE_I32, b);
+  }
+  Pair zeros(const Shape &s, int32_t dtype = PLINTH_DTYPE_F32) {
+    return make(s, dtype, std::vector<uint8_t>(bytes_of(dtype, count(s)), 0));
+  }
+
+  std::vector<uint8_t> read(const plinth_backend_ops *ops, plinth_backend_ctx *ctx,
+                            const plinth_tensor *t) {
+    int64_t n = 1;
+    for (int i = 0; i < t->ndim; ++i)
+      n *= t->shape[i];
+    std::vector<uint8_t> out(bytes_of(t->dtype, n));
+    EXPECT_EQ(ops->read(ctx, t, out.data(), out.size(), 0), PLINTH_OK) << last_error();
+    return out;
+  }
+
+  // Compares f32 (or i32, exactly) contents: |gpu - cpu| <= atol + rtol * |cpu|.
+  void expect_close(const Pair &p, float atol, float rtol, const std::string &what) {
+    const auto a = read(c_, cpu_, p.cpu), b = read(g_, gpu_, p.gpu);
+    ASSERT_EQ(a.size(), b.size()) << what;
+    if (p.cpu->dtype != PLINTH_DTYPE_F32) {
+      EXPECT_EQ(a, b) << what;
+      return;
+    }
+    const auto *x = reinterpret_cast<const float *>(a.data());
+    const auto *y = reinterpret_cast<const float *>(b.data());
+    int bad = 0;
+    for (size_t i = 0; i < a.size() / 4 && bad < 5; ++i) {
+      const bool both_nan = std::isnan(x[i]) && std::isnan(y[i]);
+      if (both_nan || std::fabs(x[i] - y[i]) <= atol + rtol * std::fabs(x[i])) continue;
+      ADD_FAILURE() << what << ": element " << i << " cpu " << x[i] << " gpu " << y[i];
+      ++bad;
+    }
+  }
+
+  void ok(plinth_status cs, plinth_status gs, const std::string &what) {
+    ASSERT_EQ(cs, PLINTH_OK) << what << " (cpu): " << last_error();
+    ASSERT_EQ(gs, PLINTH_OK) << what << " (gpu): " << last_error();
+  }
+
+  std::unique_ptr<GpuPlugin> plugin_;
+  const plinth_backend_vtable *cpu_vt_ = nullptr;
+  plinth_backend_ctx *cpu_ = nullptr, *gpu_ = nullptr;
+  const plinth_backend_ops *c_ = nullptr, *g_ = nullptr;
+  std::vector<Pair> pairs_;
+};
+
+#define BOTH(call_cpu, call_gpu, what) ok(call_cpu, call_gpu, what)
+
+TEST_P(GpuVsCpu, FillCopyConvert) {
+  for (int32_t dt : {PLINTH_DTYPE_F32, PLINTH_DTYPE_F16, PLINTH_DTYPE_BF16, PLINTH_DTYPE_I32}) {
+    Pair t = zeros({3, 5}, dt);
+    BOTH(c_->fill(cpu_, t.cpu, 1.7f), g_->fill(gpu_, t.gpu, 1.7f), "fill");
+    EXPECT_EQ(read(c_, cpu_, t.cpu), read(g_, gpu_, t.gpu)) << "fill dtype " << dt;
+  }
+  Pair src = rand({4, 33}, 1);
+  for (int32_t dt : {PLINTH_DTYPE_F16, PLINTH_DTYPE_BF16, PLINTH_DTYPE_I32}) {
+    Pair mid = zeros({4, 33}, dt), back = zeros({4, 33});
+    BOTH(c_->copy(cpu_, src.cpu, mid.cpu), g_->copy(gpu_, src.gpu, mid.gpu), "copy to");
+    EXPECT_EQ(read(c_, cpu_, mid.cpu), read(g_, gpu_, mid.gpu)) << "convert to " << dt;
+    BOTH(c_->copy(cpu_, mid.cpu, back.cpu), g_->copy(gpu_, mid.gpu, back.gpu), "copy back");
+    expect_close(back, 0, 0, "convert back from " + std::to_string(dt));
+  }
+  for (int32_t dt : {PLINTH_DTYPE_Q8_0, PLINTH_DTYPE_Q4_0}) {
+    Pair q = rand({3, 64}, 2, dt), f = zeros({3, 64});
+    BOTH(c_->copy(cpu_, q.cpu, f.cpu), g_->copy(gpu_, q.gpu, f.gpu), "dequantize");
+    expect_close(f, 0, 0, "dequantize");
+  }
+}
+
+TEST_P(GpuVsCpu, PermuteSliceSetSlice) {
+  Pair x = rand({2, 3, 4, 5}, 3);
+  const int32_t perm[4] = {2, 0, 3, 1};
+  Pair y = zeros({4, 2, 5, 3});
+  BOTH(c_->permute(cpu_, x.cpu, perm, y.cpu), g_->permute(gpu_, x.gpu, perm, y.gpu), "permute");
+  expect_close(y, 0, 0, "permute");
+  Pair s = zeros({2, 2, 4, 5});
+  BOTH(c_->slice(cpu_, x.cpu, 1, 1, s.cpu), g_->slice(gpu_, x.gpu, 1, 1, s.gpu), "slice");
+  expect_close(s, 0, 0, "slice");
+  Pair cache = zeros({2, 9, 4, 5}); // a KV cache written step by step
+  BOTH(c_->set_slice(cpu_, cache.cpu, 1, 6, x.cpu), g_->set_slice(gpu_, cache.gpu, 1, 6, x.gpu),
+       "set_slice");
+  BOTH(c_->set_slice(cpu_, cache.cpu, 1, 0, s.cpu), g_->set_slice(gpu_, cache.gpu, 1, 0, s.gpu),
+       "set_slice");
+  expect_close(cache, 0, 0, "set_slice");
+}
+
+TEST_P(GpuVsCpu, GetRowsEveryTableDtype) {
+  Pair ids = ints({2, 3}, {4, 0, 9, 9, 2, 7});
+  for (int32_t dt : {PLINTH_DTYPE_F32, PLINTH_DTYPE_F16, PLINTH_DTYPE_BF16, PLINTH_DTYPE_Q8_0,
+                     PLINTH_DTYPE_Q4_0}) {
+    Pair table = rand({10, 64}, 4, dt), out = zeros({2, 3, 64});
+    BOTH(c_->get_rows(cpu_, table.cpu, ids.cpu, out.cpu),
+         g_->get_rows(gpu_, table.gpu, ids.gpu, out.gpu), "get_rows");
+    expect_close(out, 0, 0, "get_rows dtype " + std::to_string(dt));
+  }
+  // Out-of-range ids are found on the device and reported at the next synchronisation.
+  Pair table = rand({10, 64}, 4), bad = ints({1}, {10}), out = zeros({1, 64});
+  EXPECT_EQ(g_->get_rows(gpu_, table.gpu, bad.gpu, out.gpu), PLINTH_OK);
+  EXPECT_EQ(g_->synchronize(gpu_), PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(last_error().find("outside [0, 10)"), std::string::npos) << last_error();
+  EXPECT_EQ(g_->synchronize(gpu_), PLINTH_OK);
+}
+
+TEST_P(GpuVsCpu, LinearEveryWeightDtype) {
+  for (int32_t dt : {PLINTH_DTYPE_F32, PLINTH_DTYPE_F16, PLINTH_DTYPE_BF16, PLINTH_DTYPE_Q8_0,
+                     PLINTH_DTYPE_Q4_0}) {
+    // Quantized: the CPU quantizes activations to 8 bits, the GPU keeps them f32.
+    const float tol = (dt == PLINTH_DTYPE_Q8_0 || dt == PLINTH_DTYPE_Q4_0) ? 5e-2f : 2e-4f;
+    for (int64_t M : {1, 3, 8, 37, 130}) {
+      Pair x = rand({M, 96}, 5), w = rand({70, 96}, 6, dt), b = rand({70}, 7), y = zeros({M, 70});
+      BOTH(c_->linear(cpu_, x.cpu, w.cpu, b.cpu, y.cpu),
+           g_->linear(gpu_, x.gpu, w.gpu, b.gpu, y.gpu), "linear");
+      expect_close(y, tol, tol, "linear dtype " + std::to_string(dt) + " M " + std::to_string(M));
+    }
+  }
+}
+
+TEST_P(GpuVsCpu, MatmulTransposesBroadcastBeta) {
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      Pair a = rand(ta ? Shape{3, 1, 17, 9} : Shape{3, 1, 9, 17}, 8);
+      Pair b = rand(tb ? Shape{4, 11, 17} : Shape{4, 17, 11}, 9);
+      Pair c = rand({3, 4, 9, 11}, 10);
+      plinth_matmul_args m{
+          sizeof(plinth_matmul_args), nullptr, nullptr, nullptr, ta, tb, 0.5f, 0.25f};
+      plinth_matmul_args mc = m, mg = m;
+      mc.a = a.cpu, mc.b = b.cpu, mc.c = c.cpu;
+      mg.a = a.gpu, mg.b = b.gpu, mg.c = c.gpu;
+      BOTH(c_->matmul(cpu_, &mc), g_->matmul(gpu_, &mg), "matmul");
+      expect_close(c, 1e-4f, 1e-4f,
+                   "matmul ta " + std::to_string(ta) + " tb " + std::to_string(tb));
+    }
+}
+
+TEST_P(GpuVsCpu, LinearIndexedDecodeAndPrompt) {
+  for (int32_t dt : {PLINTH_DTYPE_F32, PLINTH_DTYPE_BF16, PLINTH_DTYPE_Q8_0}) {
+    const float tol = dt == PLINTH_DTYPE_Q8_0 ? 5e-2f : 2e-4f;
+    for (int64_t M : {4, 75}) {
+      std::vector<int32_t> id(static_cast<size_t>(M));
+      for (int64_t m = 0; m < M; ++m)
+        id[m] = static_cast<int32_t>((m * 7 + 3) % 5);
+      Pair x = rand({M, 64}, 11), w = rand({5, 40, 64}, 12, dt), ids = ints({M}, id),
+           y = zeros({M, 40});
+      BOTH(c_->linear_indexed(cpu_, x.cpu, w.cpu, ids.cpu, y.cpu),
+           g_->linear_indexed(gpu_, x.gpu, w.gpu, ids.gpu, y.gpu), "linear_indexed");
+      expect_close(y, tol, tol, "linear_indexed M " + std::to_string(M));
+    }
+  }
+}
+
+TEST_P(GpuVsCpu, ElementwiseOps) {
+  Pair x = rand({3, 7, 33}, 13, PLINTH_DTYPE_F32, -4.0f, 4.0f);
+  for (int32_t op = PLINTH_UNARY_GELU; op <= PLINTH_UNARY_SOFTPLUS; ++op) {
+    Pair y = zeros({3, 7, 33});
+    BOTH(c_->unary(cpu_, op, x.cpu, y.cpu), g_->unary(gpu_, op, x.gpu, y.gpu), "unary");
+    expect_close(y, 1e-6f, 2e-6f, "unary op " + std::to_string(op));
+  }
+  for (const Shape &bs : {Shape{3, 7, 33}, Shape{33}, Shape{7, 1}, Shape{3, 1, 33}}) {
+    Pair b = rand(bs, 14, PLINTH_DTYPE_F32, 0.5f, 2.0f);
+    for (int32_t op = PLINTH_BINARY_ADD; op <= PLINTH_BINARY_MIN; ++op) {
+      Pair y = zeros({3, 7, 33});
+      BOTH(c_->binary(cpu_, op, x.cpu, b.cpu, y.cpu), g_->binary(gpu_, op, x.gpu, b.gpu, y.gpu),
+           "binary");
+      expect_close(y, 0, 0, "binary op " + std::to_string(op));
+    }
+  }
+  Pair y = zeros({3, 7, 33});
+  BOTH(c_->affine(cpu_, x.cpu, 0.3f, -1.25f, y.cpu), g_->affine(gpu_, x.gpu, 0.3f, -1.25f, y.gpu),
+       "affine");
+  expect_close(y, 0, 0, "affine");
+}
+
+TEST_P(GpuVsCpu, NormsSoftmaxReductions) {
+  for (int64_t width : {5, 64, 1000, 4096}) {
+    Pair x = rand({6, width}, 15, PLINTH_DTYPE_F32, -3.0f, 3.0f);
+    Pair w = rand({width}, 16, PLINTH_DTYPE_BF16), b = rand({width}, 17);
+    Pair y = zeros({6, width});
+    BOTH(c_->layer_norm(cpu_, x.cpu, w.cpu, b.cpu, 1e-5f, y.cpu),
+         g_->layer_norm(gpu_, x.gpu, w.gpu, b.gpu, 1e-5f, y.gpu), "layer_norm");
+    expect_close(y, 2e-5f, 2e-5f, "layer_norm");
+    BOTH(c_->rms_norm(cpu_, x.cpu, w.cpu, 1e-6f, y.cpu),
+         g_->rms_norm(gpu_, x.gpu, w.gpu, 1e-6f, y.gpu), "rms_norm");
+    expect_close(y, 2e-5f, 2e-5f, "rms_norm");
+    BOTH(c_->softmax(cpu_, x.cpu, y.cpu), g_->softmax(gpu_, x.gpu, y.gpu), "softmax");
+    expect_close(y, 1e-6f, 2e-5f, "softmax");
+    for (int32_t op = PLINTH_REDUCE_SUM; op <= PLINTH_REDUCE_MIN; ++op) {
+      Pair r = zeros({6, 1});
+      BOTH(c_->reduce(cpu_, op, x.cpu, r.cpu), g_->reduce(gpu_, op, x.gpu, r.gpu), "reduce");
+      expect_close(r, 1e-4f, 1e-5f, "reduce op " + std::to_string(op));
+    }
+    Pair am = zeros({6}, PLINTH_DTYPE_I32);
+    BOTH(c_->argmax(cpu_, x.cpu, am.cpu), g_->argmax(gpu_, x.gpu, am.gpu), "argmax");
+    expect_close(am, 0, 0, "argmax");
+    const int32_t k = static_cast<int32_t>(std::min<int64_t>(width, 5));
+    Pair tv = zeros({6, k}), ti = zeros({6, k}, PLINTH_DTYPE_I32);
+    BOTH(c_->topk(cpu_, x.cpu, k, tv.cpu, ti.cpu), g_->topk(gpu_, x.gpu, k, tv.gpu, ti.gpu),
+         "topk");
+    expect_close(tv, 0, 0, "topk values");
+    expect_close(ti, 0, 0, "topk indices");
+  }
+  // Ties and NaN: NaN ranks first, equal values by lower index.
+  std::vector<float> v = {1.0f, 3.0f, NAN, 3.0f, -2.0f, 3.0f};
+  std::vector<uint8_t> bytes(v.size() * 4);
+  std::memcpy(bytes.data(), v.data(), bytes.size());
+  Pair x = make({1, 6}, PLINTH_DTYPE_F32, bytes);
+  Pair ti = zeros({1, 4}, PLINTH_DTYPE_I32);
+  BOTH(c_->topk(cpu_, x.cpu, 4, nullptr, ti.cpu), g_->topk(gpu_, x.gpu, 4, nullptr, ti.gpu),
+       "topk");
+  expect_close(ti, 0, 0, "topk ties");
+}
+
+TEST_P(GpuVsCpu, RopeVariants) {
+  Pair pos = ints({2, 3}, {0, 1, 2, 7, 8, 4093});
+  Pair inv = rand({8}, 18, PLINTH_DTYPE_F32, 0.0f, 1.0f);
+  for (int neox = 0; neox < 2; ++neox)
+    for (int32_t rot : {16, 10})
+      for (int use_inv = 0; use_inv < 2; ++use_inv) {
+        if (use_inv && rot != 16) continue;
+        Pair x = rand({2, 3, 4, 16}, 19), y = zeros({2, 3, 4, 16});
+        plinth_rope_args r{
+            sizeof(plinth_rope_args), nullptr, nullptr, nullptr, 10000.0f, rot, neox, nullptr,
+            use_inv ? 1.2f : 1.0f};
+        plinth_rope_args rc = r, rg = r;
+        rc.x = x.cpu, rc.positions = pos.cpu, rc.out = y.cpu,
+        rc.inv_freq = use_inv ? inv.cpu : nullptr;
+        rg.x = x.gpu, rg.positions = pos.gpu, rg.out = y.gpu,
+        rg.inv_freq = use_inv ? inv.gpu : nullptr;
+        BOTH(c_->rope(cpu_, &rc), g_->rope(gpu_, &rg), "rope");
+        expect_close(y, 2e-5f, 2e-5f, "rope neox " + std::to_string(neox));
+        rc.out = x.cpu; // in place
+        rg.out = x.gpu;
+        BOTH(c_->rope(cpu_, &rc), g_->rope(gpu_, &rg), "rope in place");
+        expect_close(x, 2e-5f, 2e-5f, "rope in place");
+      }
+}
+
+struct AttnCase {
+  int64_t B, Tq, Tk, Hq, Hkv, D, Dv, kv_len, q_offset;
+  int32_t causal, window;
+  bool mask, bias, probs;
+};
+
+TEST_P(GpuVsCpu, AttentionMasksGqaBiasProbs) {
+  const AttnCase cases[] = {
+      {2, 19, 19, 4, 2, 32, 32, 0, 0, 1, 0, false, false, true},        // prompt, causal, GQA
+      {1, 40, 64, 2, 1, 64, 48, 40, 0, 1, 7, true, false, false},       // sliding window + mask
+      {2, 24, 24, 2, 2, 16, 16, 0, 0, 0, 0, true, true, true},          // encoder: padding + bias
+      {1, 1, 700, 8, 2, 128, 128, 513, 512, 1, 0, false, false, false}, // decode, long cache
+      {2, 1, 300, 4, 4, 64, 64, 300, 299, 1, 100, true, false, true},   // decode, window
+      {1, 3, 50, 2, 1, 320, 320, 50, 47, 1, 0, false, true, false},     // large heads: row path
+  };
+  uint32_t seed = 20;
+  for (const AttnCase &t : cases) {
+    Pair q = rand({t.B, t.Tq, t.Hq, t.D}, seed++), k = rand({t.B, t.Tk, t.Hkv, t.D}, seed++);
+    Pair v = rand({t.B, t.Tk, t.Hkv, t.Dv}, seed++), out = zeros({t.B, t.Tq, t.Hq, t.Dv});
+    Pair mask{}, bias{}, probs{};
+    if (t.mask) {
+      std::vector<int32_t> m(static_cast<size_t>(t.B * t.Tk), 1);
+      for (int64_t j = 0; j < 5 && j < t.Tk; ++j)
+        m[static_cast<size_t>(j)] = 0; // left padding in row 0 (all-masked queries included)
+      mask = ints({t.B, t.Tk}, m);
+    }
+    if (t.bias) bias = rand({1, t.Hq, t.Tq, t.Tk}, seed++);
+    if (t.probs) probs = zeros({t.B, t.Hq, t.Tq, t.Tk});
+    plinth_attention_args a{};
+    a.struct_size = sizeof a;
+    a.kv_len = t.kv_len;
+    a.q_offset = t.q_offset;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(t.D));
+    a.causal = t.causal;
+    a.window = t.window;
+    plinth_attention_args ac = a, ag = a;
+    ac.q = q.cpu, ac.k = k.cpu, ac.v = v.cpu, ac.out = out.cpu;
+    ag.q = q.gpu, ag.k = k.gpu, ag.v = v.gpu, ag.out = out.gpu;
+    ac.key_mask = mask.cpu, ag.key_mask = mask.gpu;
+    ac.bias = bias.cpu, ag.bias = bias.gpu;
+    ac.probs = probs.cpu, ag.probs = probs.gpu;
+    BOTH(c_->attention(cpu_, &ac), g_->attention(gpu_, &ag), "attention");
+    const std::string what = "attention Tq " + std::to_string(t.Tq) + " Tk " + std::to_string(t.Tk);
+    expect_close(out, 2e-5f, 1e-4f, what);
+    if (t.probs) expect_close(probs, 1e-6f, 1e-4f, what + " probs");
+  }
+}
+
+TEST_P(GpuVsCpu, Conv1dDepthwise) {
+  Pair x = rand({2, 13, 24}, 30), kern = rand({24, 5}, 31, PLINTH_DTYPE_F16),
+       y = zeros({2, 13, 24});
+  BOTH(c_->conv1d_depthwise(cpu_, x.cpu, kern.cpu, 2, y.cpu),
+       g_->conv1d_depthwise(gpu_, x.gpu, kern.gpu, 2, y.gpu), "conv1d_depthwise");
+  expect_close(y, 1e-6f, 1e-5f, "conv1d_depthwise");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, GpuVsCpu, ::testing::Values("cuda", "hip"));
+
+// Runs on every machine where the plugin was built: it must open without a GPU or driver,
+// and with no device report 0 and refuse create() with a clear message.
+class GpuPluginLoad : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(GpuPluginLoad, OpensAndCountsDevices) {
+  GpuPlugin p(GetParam());
+  if (!p.vt) GTEST_SKIP() << p.why_not;
+  EXPECT_EQ(p.desc->abi_version, PLINTH_ABI_VERSION);
+  EXPECT_STREQ(p.desc->name, GetParam());
+  ASSERT_NE(p.vt->device_kinds, nullptr);
+  EXPECT_STREQ(p.vt->device_kinds[0], GetParam());
+  EXPECT_GE(p.vt->ops->struct_size, sizeof(plinth_backend_ops));
+  const int32_t n = p.vt->device_count();
+  EXPECT_GE(n, 0);
+  if (n == 0) {
+    plinth_backend_ctx *ctx = nullptr;
+    EXPECT_EQ(p.vt->create(nullptr, &ctx), PLINTH_ERR_BACKEND);
+    EXPECT_EQ(ctx, nullptr);
+    EXPECT_NE(last_error().find("found no"), std::string::npos) << last_error();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, GpuPluginLoad, ::testing::Values("cuda", "hip"));
+
+} // namespace

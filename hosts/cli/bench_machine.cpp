@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <cblas.h>
+#include <immintrin.h>
 #include <sys/resource.h>
 
 namespace plinth_cli {
@@ -19,12 +20,41 @@ double seconds_since(Clock::time_point t0) {
 }
 } // namespace
 
+namespace {
+// Sum of [b, e) with 256-bit loads and four independent accumulators: the loads, not the adds,
+// must be the limit, or the "physical limit" is understated (scalar sums top out ~20% lower).
+__attribute__((target("avx2"))) uint64_t sum_avx2(const uint64_t *b, size_t n) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+  const auto *p = reinterpret_cast<const __m256i *>(b);
+  size_t i = 0;
+  for (; i + 4 <= n / 4; i += 4) {
+    a0 = _mm256_add_epi64(a0, _mm256_loadu_si256(p + i));
+    a1 = _mm256_add_epi64(a1, _mm256_loadu_si256(p + i + 1));
+    a2 = _mm256_add_epi64(a2, _mm256_loadu_si256(p + i + 2));
+    a3 = _mm256_add_epi64(a3, _mm256_loadu_si256(p + i + 3));
+  }
+  a0 = _mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3));
+  alignas(32) uint64_t o[4];
+  _mm256_store_si256(reinterpret_cast<__m256i *>(o), a0);
+  uint64_t s = o[0] + o[1] + o[2] + o[3];
+  for (size_t k = i * 4; k < n; ++k) s += b[k];
+  return s;
+}
+
+uint64_t sum_portable(const uint64_t *b, size_t n) {
+  uint64_t s = 0; // one accumulator lets the compiler vectorize with the baseline ISA
+  for (size_t i = 0; i < n; ++i) s += b[i];
+  return s;
+}
+} // namespace
+
 double measure_read_bandwidth(int threads, int repeat) {
   // 1 GiB: far beyond any cache, so the sum streams from memory as decoding streams weights.
   const size_t n = (size_t(1) << 30) / sizeof(uint64_t);
   std::vector<uint64_t> buf(n);
   for (size_t i = 0; i < n; ++i) buf[i] = i; // touch every page first
   threads = std::max(1, threads);
+  const bool avx2 = __builtin_cpu_supports("avx2");
   double best = 0;
   std::vector<uint64_t> sums(static_cast<size_t>(threads));
   for (int r = 0; r < std::max(1, repeat); ++r) {
@@ -34,12 +64,8 @@ double measure_read_bandwidth(int threads, int repeat) {
       pool.emplace_back([&, t] {
         const size_t b = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
         const size_t e = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
-        // Four independent accumulators keep the loads, not the adds, the bottleneck.
-        uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        size_t i = b;
-        for (; i + 4 <= e; i += 4) s0 += buf[i], s1 += buf[i + 1], s2 += buf[i + 2], s3 += buf[i + 3];
-        for (; i < e; ++i) s0 += buf[i];
-        sums[static_cast<size_t>(t)] = s0 + s1 + s2 + s3;
+        sums[static_cast<size_t>(t)] = avx2 ? sum_avx2(buf.data() + b, e - b)
+                                            : sum_portable(buf.data() + b, e - b);
       });
     for (auto &th : pool) th.join();
     best = std::max(best, static_cast<double>(n * sizeof(uint64_t)) / seconds_since(t0) / 1e9);

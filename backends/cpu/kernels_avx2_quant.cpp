@@ -9,6 +9,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 
 #include <cstring>
+#include <type_traits>
 
 namespace plinth::cpu::avx2 {
 namespace {
@@ -17,6 +18,25 @@ PLINTH_AVX2_INLINE float f16_scale(const uint8_t *block) {
   uint16_t h;
   std::memcpy(&h, block, 2);
   return _cvtsh_ss(h);
+}
+
+// The f16 scales of 8 blocks `stride` bytes apart, as 8 x 16 bits: two chains of 16-bit
+// inserts straight from memory (one instruction each), joined. Avoids both assembling them
+// in integer registers and small stores followed by a wide load (a store-forwarding stall).
+PLINTH_AVX2_INLINE __m128i f16_scales8(const uint8_t *p, size_t stride) {
+  auto four = [stride](const uint8_t *q) PLINTH_AVX2_LAMBDA {
+    int32_t first;
+    std::memcpy(&first, q, 4); // lane 0 = the first scale; lane 1 is overwritten next
+    uint16_t h1, h2, h3;
+    std::memcpy(&h1, q + stride, 2);
+    std::memcpy(&h2, q + 2 * stride, 2);
+    std::memcpy(&h3, q + 3 * stride, 2);
+    __m128i v = _mm_cvtsi32_si128(first);
+    v = _mm_insert_epi16(v, h1, 1);
+    v = _mm_insert_epi16(v, h2, 2);
+    return _mm_insert_epi16(v, h3, 3);
+  };
+  return _mm_unpacklo_epi64(four(p), four(p + 4 * stride));
 }
 
 // The 32-bit pair sums of one block's integer dot product with 32 activation bytes.
@@ -109,6 +129,80 @@ PLINTH_AVX2 void row_dot(const uint8_t *w, int64_t nb, const QActs &x, float *y,
   }
 }
 
+// Q4_0 over whole groups of 8 blocks, two blocks per step: the nibble bytes of blocks j and
+// j + 4 fill the two lanes of one register, so one and / shift / and unpacks 64 values, and
+// both maddubs results (pair sums |v| <= 3810) add in 16 bits before one madd. The lane-wise
+// sums then belong to block j (low lane) and j + 4 (high lane), whose scales one in-lane
+// permute of the group's scale vector provides. The activations come pre-ordered (QActs::qp).
+template <int M>
+PLINTH_AVX2 void row_dot_q4(const uint8_t *w, int64_t nb, const QActs &x, float *y, int64_t ldy) {
+  constexpr size_t kB = kQ4BlockBytes;
+  __m256 acc[M][2], corr[M];
+  for (int m = 0; m < M; ++m) {
+    acc[m][0] = acc[m][1] = _mm256_setzero_ps();
+    corr[m] = _mm256_setzero_ps();
+  }
+  const __m256i low4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+  auto pair = [&](const uint8_t *g, const __m256 *sc, const int8_t *const *xq, auto jc)
+                  PLINTH_AVX2_LAMBDA {
+    constexpr int j = decltype(jc)::value;
+    const __m256i raw = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(g + j * kB + 2))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(g + (j + 4) * kB + 2)), 1);
+    const __m256i lo = _mm256_and_si256(raw, low4);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
+    for (int m = 0; m < M; ++m) {
+      const __m256i *xp = reinterpret_cast<const __m256i *>(xq[m] + j * 64);
+      const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_load_si256(xp)),
+                                         _mm256_maddubs_epi16(hi, _mm256_load_si256(xp + 1)));
+      const __m256 f = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+      acc[m][j & 1] =
+          _mm256_fmadd_ps(f, _mm256_permute_ps(sc[m], j * 0x55), acc[m][j & 1]);
+    }
+  };
+  const int64_t full = nb / kQ4PairGroup * kQ4PairGroup;
+  for (int64_t b = 0; b < full; b += kQ4PairGroup) {
+    const uint8_t *g = w + static_cast<size_t>(b) * kB;
+    const __m256 dw = _mm256_cvtph_ps(f16_scales8(g, kB));
+    __m256 sc[M];
+    const int8_t *xq[M];
+    for (int m = 0; m < M; ++m) {
+      const int64_t xb = m * x.blocks_per_row + b;
+      sc[m] = _mm256_mul_ps(dw, _mm256_loadu_ps(x.d + xb));
+      corr[m] = _mm256_fmadd_ps(dw, _mm256_loadu_ps(x.s8 + xb), corr[m]);
+      xq[m] = x.qp + xb * kQBlock;
+    }
+    pair(g, sc, xq, std::integral_constant<int, 0>{});
+    pair(g, sc, xq, std::integral_constant<int, 1>{});
+    pair(g, sc, xq, std::integral_constant<int, 2>{});
+    pair(g, sc, xq, std::integral_constant<int, 3>{});
+  }
+  float tail[M] = {};
+  if (full < nb) {
+    // The last blocks, one at a time with plain scalar scales.
+    for (int64_t b = full; b < nb; ++b) {
+      const uint8_t *blk = w + static_cast<size_t>(b) * kB;
+      const float dw = f16_scale(blk);
+      for (int m = 0; m < M; ++m) {
+        const int64_t xb = m * x.blocks_per_row + b;
+        const __m256i isum = Q4::dot(blk, x.q + xb * kQBlock);
+        tail[m] += dw * (x.d[xb] * hsum(_mm256_cvtepi32_ps(isum)) - x.s8[xb]);
+      }
+    }
+  }
+  for (int m = 0; m < M; ++m)
+    y[m * ldy] = hsum(_mm256_sub_ps(_mm256_add_ps(acc[m][0], acc[m][1]), corr[m])) + tail[m];
+}
+
+template <int M>
+void rows_m_q4(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, float *y,
+               int64_t ldy) {
+  const int64_t nb = K / kQBlock;
+  const size_t rb = static_cast<size_t>(nb) * kQ4BlockBytes;
+  for (int64_t r = 0; r < rows; ++r)
+    row_dot_q4<M>(w + r * rb, nb, x, y + r, ldy);
+}
+
 template <class Q, int M>
 void rows_m(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, float *y, int64_t ldy) {
   const int64_t nb = K / kQBlock;
@@ -165,6 +259,7 @@ PLINTH_AVX2 void quantize_acts(const float *x, int64_t K, int64_t m, const QActs
     acts.d[blk] = d;
     acts.s8[blk] = 8.0f * d * static_cast<float>(_mm_cvtsi128_si32(s4));
   }
+  pair_q4_acts(acts, m);
 }
 
 void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
@@ -174,7 +269,12 @@ void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_
 
 void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
                int64_t ldy) {
-  gemv<Q4>(w, rows, K, x, M, y, ldy);
+  switch (M) {
+  case 1: rows_m_q4<1>(w, rows, K, x, y, ldy); break;
+  case 2: rows_m_q4<2>(w, rows, K, x, y, ldy); break;
+  case 3: rows_m_q4<3>(w, rows, K, x, y, ldy); break;
+  default: rows_m_q4<4>(w, rows, K, x, y, ldy); break;
+  }
 }
 
 PLINTH_AVX2 void q8_0_to_f32(const uint8_t *src, float *dst, int64_t n) {

@@ -74,6 +74,7 @@ void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts) {
     acts.d[blk] = d;
     acts.s8[blk] = 8.0f * d * static_cast<float>(sum);
   }
+  pair_q4_acts(acts, m);
 }
 
 void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,

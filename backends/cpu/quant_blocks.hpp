@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace plinth::cpu {
 
@@ -31,17 +32,41 @@ inline size_t quantized_bytes(int32_t dtype, int64_t n) {
 // `s8` holds 8 * d * sum(q) per block: Q4_0 kernels multiply the unsigned nibbles (0..15)
 // with q and subtract dw * s8 once per row for all blocks together, instead of re-centering
 // every weight nibble. Row m of M starts at block m * blocks_per_row in each array.
+// `qp` holds the bytes of `q` reordered for the Q4_0 kernels (see pair_q4_acts).
 struct QActs {
   int8_t *q; // [rows * nb * 32]
   float *d;  // [rows * nb]
   float *s8; // [rows * nb]
   int64_t blocks_per_row;
+  int8_t *qp; // [rows * nb * 32]
 };
+
+// Q4_0 keeps elements 0..15 of a block in the low nibbles and 16..31 in the high ones. A
+// kernel that loads the 16 nibble bytes of blocks j and j + 4 (of each group of 8) into the
+// two 128-bit lanes of one register wants the activations as [x_j[0:16] | x_j+4[0:16]] and
+// [x_j[16:32] | x_j+4[16:32]]: that is qp's order for every whole group of 8 blocks, j = 0..3
+// (64 bytes each). Blocks after the last whole group are copied as they are.
+constexpr int64_t kQ4PairGroup = 8;
+inline void pair_q4_acts(const QActs &a, int64_t m) {
+  const int64_t nb = a.blocks_per_row, full = nb / kQ4PairGroup * kQ4PairGroup;
+  const int8_t *q = a.q + m * nb * 32;
+  int8_t *qp = a.qp + m * nb * 32;
+  for (int64_t b = 0; b < full; b += kQ4PairGroup)
+    for (int64_t j = 0; j < 4; ++j) {
+      const int8_t *lo = q + (b + j) * 32, *hi = q + (b + j + 4) * 32;
+      int8_t *o = qp + b * 32 + j * 64;
+      std::memcpy(o, lo, 16);
+      std::memcpy(o + 16, hi, 16);
+      std::memcpy(o + 32, lo + 16, 16);
+      std::memcpy(o + 48, hi + 16, 16);
+    }
+  std::memcpy(qp + full * 32, q + full * 32, static_cast<size_t>(nb - full) * 32);
+}
 
 // Bytes of scratch that QActs for `rows` rows of K values need (with alignment slack).
 inline size_t qacts_bytes(int64_t rows, int64_t K) {
   const size_t nb = static_cast<size_t>(rows * (K / kQBlock));
-  return nb * (kQBlock + 2 * sizeof(float)) + 128;
+  return nb * (2 * kQBlock + 2 * sizeof(float)) + 160;
 }
 
 // Lays QActs out in `scratch` (qacts_bytes long), each array 32-byte aligned.
@@ -55,6 +80,8 @@ inline QActs qacts_in(void *scratch, int64_t rows, int64_t K) {
   a.d = reinterpret_cast<float *>(p);
   p = align(p + nb * sizeof(float));
   a.s8 = reinterpret_cast<float *>(p);
+  p = align(p + nb * sizeof(float));
+  a.qp = reinterpret_cast<int8_t *>(p);
   a.blocks_per_row = K / kQBlock;
   return a;
 }

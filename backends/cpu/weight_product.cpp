@@ -49,7 +49,8 @@ void gemv_rows(const Kernels &k, const void *w, int32_t wdtype, int64_t K, const
         break;
       default: {
         const int64_t skip = m * qa.blocks_per_row;
-        const QActs part{qa.q + skip * kQBlock, qa.d + skip, qa.s8 + skip, qa.blocks_per_row};
+        const QActs part{qa.q + skip * kQBlock, qa.d + skip, qa.s8 + skip, qa.blocks_per_row,
+                         qa.qp + skip * kQBlock};
         if (wdtype == PLINTH_DTYPE_Q8_0)
           k.gemv_q8_0(wr, rows, K, part, mc, yr, ldy);
         else

@@ -150,6 +150,11 @@ TEST(CpuQuantKernels, Avx2MatchesPortable) {
   EXPECT_EQ(std::vector<int8_t>(a.q, a.q + nb * 32), std::vector<int8_t>(b.q, b.q + nb * 32));
   EXPECT_EQ(std::vector<float>(a.d, a.d + nb), std::vector<float>(b.d, b.d + nb));
   EXPECT_EQ(std::vector<float>(a.s8, a.s8 + nb), std::vector<float>(b.s8, b.s8 + nb));
+  EXPECT_EQ(std::vector<int8_t>(a.qp, a.qp + nb * 32), std::vector<int8_t>(b.qp, b.qp + nb * 32));
+  // qp is q reordered: block 1's element 3 sits in the first group's pair 1, low half.
+  EXPECT_EQ(a.qp[64 + 3], a.q[32 + 3]);
+  EXPECT_EQ(a.qp[64 + 16 + 3], a.q[5 * 32 + 3]);
+  EXPECT_EQ(a.qp[64 + 32 + 3], a.q[32 + 16 + 3]);
 
   const std::vector<float> w = random_floats(N * K, 81);
   for (int32_t dt : {PLINTH_DTYPE_Q8_0, PLINTH_DTYPE_Q4_0}) {

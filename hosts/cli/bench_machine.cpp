@@ -48,24 +48,25 @@ uint64_t sum_portable(const uint64_t *b, size_t n) {
 }
 } // namespace
 
-double measure_read_bandwidth(int threads, int repeat) {
-  // 1 GiB: far beyond any cache, so the sum streams from memory as decoding streams weights.
-  const size_t n = (size_t(1) << 30) / sizeof(uint64_t);
-  std::vector<uint64_t> buf(n);
-  for (size_t i = 0; i < n; ++i) buf[i] = i; // touch every page first
+BandwidthProbe::BandwidthProbe() : buf_((size_t(1) << 30) / sizeof(uint64_t)) {
+  for (size_t i = 0; i < buf_.size(); ++i) buf_[i] = i; // touch every page first
+}
+
+double BandwidthProbe::measure(int threads, int passes) {
+  const size_t n = buf_.size();
   threads = std::max(1, threads);
   const bool avx2 = __builtin_cpu_supports("avx2");
   double best = 0;
   std::vector<uint64_t> sums(static_cast<size_t>(threads));
-  for (int r = 0; r < std::max(1, repeat); ++r) {
+  for (int r = 0; r < std::max(1, passes); ++r) {
     const auto t0 = Clock::now();
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t)
       pool.emplace_back([&, t] {
         const size_t b = n * static_cast<size_t>(t) / static_cast<size_t>(threads);
         const size_t e = n * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
-        sums[static_cast<size_t>(t)] = avx2 ? sum_avx2(buf.data() + b, e - b)
-                                            : sum_portable(buf.data() + b, e - b);
+        sums[static_cast<size_t>(t)] = avx2 ? sum_avx2(buf_.data() + b, e - b)
+                                            : sum_portable(buf_.data() + b, e - b);
       });
     for (auto &th : pool) th.join();
     best = std::max(best, static_cast<double>(n * sizeof(uint64_t)) / seconds_since(t0) / 1e9);

@@ -2,11 +2,23 @@
 // so plinth's numbers are reported as fractions of what this hardware can do.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 namespace plinth_cli {
 
-// Read bandwidth in GB/s (1e9 bytes/s): `threads` threads each summing their share of a buffer
-// far larger than the caches; best of `repeat` passes.
-double measure_read_bandwidth(int threads, int repeat);
+// Read bandwidth in GB/s (1e9 bytes/s): `threads` threads each summing their share of a 1 GiB
+// buffer (far larger than the caches) with the widest loads the CPU has; best of `passes`.
+// The buffer is allocated once so measurements can be interleaved with the model's runs:
+// memory bandwidth on a shared machine drifts, so each run is compared with its neighbour.
+class BandwidthProbe {
+public:
+  BandwidthProbe();
+  double measure(int threads, int passes);
+
+private:
+  std::vector<uint64_t> buf_;
+};
 
 // f32 GEMM rate in GFLOP/s of OpenBLAS sgemm on n x n matrices with `threads` threads.
 double measure_sgemm_gflops(int threads, int n, int repeat);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -180,34 +181,44 @@ int verb_bench(const Args &args) {
 
   if (!json) std::cerr << "bench: warming up\n";
   run_once(model.get(), batch, std::min(prompt, 8), 2, info.vocab_size, 7);
-  std::vector<double> prompt_tps, decode_tps;
+  // The model's memory peaks at load and first use; take it before the probe's buffer exists.
+  const long rss = peak_rss_bytes();
+  const int threads = globals.threads > 0 ? globals.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const FlopModel fm = flop_model(model_dir, info.n_parameters, info.vocab_size);
+  std::unique_ptr<BandwidthProbe> probe;
+  if (!no_machine) probe = std::make_unique<BandwidthProbe>();
+  std::vector<double> prompt_tps, decode_tps, bws, decode_frac;
   for (int r = 0; r < repeat; ++r) {
     if (!json) std::cerr << "bench: run " << (r + 1) << "/" << repeat << "\n";
+    // Each run is paired with machine measurements taken right before it, so a drifting
+    // machine (shared memory bus, CPU frequency) moves both sides of the fraction together.
+    // (sgemm is measured once at the end: OpenBLAS's worker threads keep spinning for a while
+    // after a call and would steal the cores from the run that follows.)
+    double bw = 0;
+    if (probe) bw = probe->measure(threads, 3);
     Run run = run_once(model.get(), batch, prompt, gen, info.vocab_size, 100 + static_cast<uint64_t>(r));
-    prompt_tps.push_back(batch * prompt / run.prompt_s);
-    decode_tps.push_back(batch * gen / run.decode_s);
+    const double p = batch * prompt / run.prompt_s, d = batch * gen / run.decode_s;
+    prompt_tps.push_back(p);
+    decode_tps.push_back(d);
+    if (probe) {
+      bws.push_back(bw);
+      // Each decode step reads every weight once (rows of a batch share the read).
+      decode_frac.push_back(d / batch * static_cast<double>(info.weight_bytes) / 1e9 / bw);
+    }
   }
-  const long rss = peak_rss_bytes();
   const std::string device = info.device, dtype_used = info.dtype;
   const int64_t weight_bytes = info.weight_bytes, n_params = info.n_parameters;
-  const int64_t info_vocab = info.vocab_size;
-  model.reset(); // free the weights before measuring the machine
+  model.reset();
   rt.reset();
-
-  const int threads = globals.threads > 0 ? globals.threads : static_cast<int>(std::thread::hardware_concurrency());
-  double bw = 0, sgemm = 0;
-  if (!no_machine) {
-    if (!json) std::cerr << "bench: measuring read bandwidth and sgemm\n";
-    bw = measure_read_bandwidth(threads, 5);
-    sgemm = measure_sgemm_gflops(threads, 2048, 3);
-  }
+  probe.reset();
+  const double sgemm = no_machine ? 0 : measure_sgemm_gflops(threads, 2048, 3);
+  const double bw = median(bws);
   const double p_tps = median(prompt_tps), d_tps = median(decode_tps);
-  // Each decode step reads every weight once per step (rows of a batch share the read).
   const double decode_gbs = d_tps / batch * static_cast<double>(weight_bytes) / 1e9;
   // FLOPs of the matrix products of a prefill (attention over 64 tokens adds well under 1%).
-  const FlopModel fm = flop_model(model_dir, n_params, info_vocab);
   const double prompt_gflops =
       (2.0 * fm.body_params * p_tps + 2.0 * fm.head_params * p_tps / prompt) / 1e9;
+  const double d_frac = median(decode_frac), p_frac = no_machine ? 0 : prompt_gflops / sgemm;
 
   nlohmann::json j = {{"model", model_dir},         {"device", device},
                       {"dtype", dtype_used},         {"threads", threads},
@@ -221,8 +232,8 @@ int verb_bench(const Args &args) {
   if (!no_machine) {
     j["machine_read_gb_s"] = bw;
     j["machine_sgemm_gflop_s"] = sgemm;
-    j["decode_fraction_of_bandwidth"] = decode_gbs / bw;
-    j["prompt_fraction_of_sgemm"] = prompt_gflops / sgemm;
+    j["decode_fraction_of_bandwidth"] = d_frac; // medians of per-run paired fractions
+    j["prompt_fraction_of_sgemm"] = p_frac;
   }
   if (json) {
     std::cout << j.dump(2) << "\n";
@@ -241,8 +252,9 @@ int verb_bench(const Args &args) {
   if (!no_machine) {
     std::printf("machine      read bandwidth %.2f GB/s, sgemm %.1f GFLOP/s (%d threads)\n", bw, sgemm,
                 threads);
-    std::printf("fractions    decode %.0f%% of read bandwidth, prompt %.0f%% of sgemm\n",
-                100 * decode_gbs / bw, 100 * prompt_gflops / sgemm);
+    std::printf("fractions    decode %.0f%% of read bandwidth, prompt %.0f%% of sgemm "
+                "(decode: median over runs, each paired with the bandwidth measured just before it)\n",
+                100 * d_frac, 100 * p_frac);
   }
   return kExitOk;
 }

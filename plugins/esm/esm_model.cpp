@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "error.hpp"
+#include "first_token_heads.hpp"
 #include "rope.hpp"
 
 namespace plinth::esm {
@@ -90,10 +91,6 @@ EsmModel::EsmModel(const plinth_model_env &env)
 
 Tensor EsmModel::layer_norm(const Tensor &x, const LayerNorm &ln) const {
   return ops_.layer_norm(x, ln.weight, ln.bias, static_cast<float>(cfg_.layer_norm_eps));
-}
-
-Tensor EsmModel::first_token(const Tensor &h) const {
-  return ops_.view(ops_.slice(h, 1, 0, 1), {h.dim(0), h.dim(2)});
 }
 
 Tensor EsmModel::embed(const plugin::IntInput &ids, const std::vector<int32_t> &mask,
@@ -235,11 +232,7 @@ void EsmModel::forward(const plugin::ForwardIO &io) const {
   switch (head_) {
   case Head::base:
     io.emit("last_hidden_state", h);
-    if (pooler_.weight) {
-      Tensor pooled = pooler_(ops_, first_token(h));
-      ops_.unary_(PLINTH_UNARY_TANH, pooled);
-      io.emit("pooler_output", pooled);
-    }
+    if (pooler_.weight) io.emit("pooler_output", plugin::tanh_pool(ops_, pooler_, h));
     break;
   case Head::masked_lm: {
     Tensor x = lm_dense_(ops_, h);
@@ -248,13 +241,10 @@ void EsmModel::forward(const plugin::ForwardIO &io) const {
     io.emit("logits", ops_.linear(x, lm_decoder_, lm_bias_));
     break;
   }
-  case Head::seq_cls: {
+  case Head::seq_cls:
     // EsmClassificationHead on the <cls> token.
-    Tensor x = cls_dense_(ops_, first_token(h));
-    ops_.unary_(PLINTH_UNARY_TANH, x);
-    io.emit("logits", cls_out_(ops_, x));
+    io.emit("logits", plugin::first_token_classify(ops_, cls_dense_, cls_out_, h));
     break;
-  }
   case Head::tok_cls: io.emit("logits", cls_out_(ops_, h)); break;
   case Head::contacts: break;
   }

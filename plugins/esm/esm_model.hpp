@@ -46,7 +46,6 @@ private:
                        const std::vector<int32_t> &mask, bool mask_given,
                        bool want_attentions) const;
   Tensor layer_norm(const Tensor &x, const LayerNorm &ln) const;
-  Tensor first_token(const Tensor &h) const;
   // EsmContactPredictionHead over the stacked attentions (esm_contacts.cpp).
   Tensor contacts(const plugin::IntInput &ids, const std::vector<int32_t> &mask,
                   const Tensor &attn_all) const;

@@ -12,19 +12,13 @@
 #include "forward_io.hpp"
 #include "helium_config.hpp"
 #include "ops.hpp"
+#include "rms_decoder.hpp"
 
 namespace plinth::helium {
 
 using plugin::Tensor;
 
 enum class Head { base, causal_lm, seq_cls, tok_cls };
-
-struct HeliumLayer {
-  Tensor input_norm;
-  Tensor post_attention_norm;
-  plugin::RotaryAttention attn;
-  plugin::GatedMlp mlp;
-};
 
 class HeliumModel {
 public:
@@ -55,7 +49,7 @@ private:
   Tensor lm_head_;
   plugin::Linear score_; // seq_cls / tok_cls
   plugin::RopeOptions rope_;
-  std::vector<HeliumLayer> layers_;
+  std::vector<plugin::RmsDecoderLayer> layers_;
 };
 
 Head parse_head(const char *head);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "error.hpp"
+#include "first_token_heads.hpp"
 
 namespace plinth::luke {
 
@@ -263,10 +264,7 @@ Encoded LukeModel::encode(const plugin::ForwardIO &io, const LukeBatch &b) const
 
 Tensor LukeModel::pool(const Tensor &words) const {
   // LukePooler: tanh(dense(first token)).
-  Tensor first = ops_.view(ops_.slice(words, 1, 0, 1), {words.dim(0), words.dim(2)});
-  Tensor pooled = pooler_(ops_, first);
-  ops_.unary_(PLINTH_UNARY_TANH, pooled);
-  return pooled;
+  return plugin::tanh_pool(ops_, pooler_, words);
 }
 
 void LukeModel::forward(const plugin::ForwardIO &io) const {

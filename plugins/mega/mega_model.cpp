@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "error.hpp"
+#include "first_token_heads.hpp"
 
 namespace plinth::mega {
 
@@ -278,16 +279,6 @@ Tensor MegaModel::encode(const plugin::ForwardIO &io, const plugin::IntInput &id
   return h;
 }
 
-Tensor MegaModel::first_token(const Tensor &h) const {
-  return ops_.view(ops_.slice(h, 1, 0, 1), {h.dim(0), h.dim(2)});
-}
-
-Tensor MegaModel::pool(const Tensor &h) const {
-  Tensor pooled = pooler_(ops_, first_token(h));
-  ops_.unary_(PLINTH_UNARY_TANH, pooled);
-  return pooled;
-}
-
 Tensor MegaModel::lm_logits(const Tensor &h) const {
   Tensor x = h;
   if (lm_dense_.weight) {
@@ -331,17 +322,14 @@ void MegaModel::forward(const plugin::ForwardIO &io) const {
   switch (head_) {
   case Head::base:
     io.emit("last_hidden_state", h);
-    if (pooler_.weight) io.emit("pooler_output", pool(h));
+    if (pooler_.weight) io.emit("pooler_output", plugin::tanh_pool(ops_, pooler_, h));
     break;
   case Head::masked_lm:
   case Head::causal_lm: io.emit("logits", lm_logits(h)); break;
-  case Head::seq_cls: {
+  case Head::seq_cls:
     // MegaClassificationHead on the first token
-    Tensor x = cls_dense_(ops_, first_token(h));
-    ops_.unary_(PLINTH_UNARY_TANH, x);
-    io.emit("logits", cls_out_(ops_, x));
+    io.emit("logits", plugin::first_token_classify(ops_, cls_dense_, cls_out_, h));
     break;
-  }
   case Head::tok_cls: io.emit("logits", cls_out_(ops_, h)); break;
   case Head::qa: {
     Tensor logits = qa_outputs_(ops_, h); // [B, T, 2]
@@ -352,7 +340,7 @@ void MegaModel::forward(const plugin::ForwardIO &io) const {
     break;
   }
   case Head::multiple_choice: {
-    Tensor logits = cls_out_(ops_, pool(h)); // [B * C, 1]
+    Tensor logits = cls_out_(ops_, plugin::tanh_pool(ops_, pooler_, h)); // [B * C, 1]
     io.emit("logits", ops_.view(logits, {given[0], given[1]}));
     break;
   }

@@ -81,8 +81,6 @@ private:
                 const plugin::IntInput *token_types) const;
   Tensor attend_full(const MegaLayer &l, const Projected &p, const std::vector<int32_t> &mask,
                      bool mask_given) const;
-  Tensor first_token(const Tensor &h) const;
-  Tensor pool(const Tensor &h) const;
 
   Ops ops_;
   MegaConfig cfg_;

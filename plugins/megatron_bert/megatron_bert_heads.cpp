@@ -4,6 +4,7 @@
 
 #include "error.hpp"
 #include "megatron_bert_model.hpp"
+#include "span_logits.hpp"
 
 namespace plinth::megatron_bert {
 
@@ -144,12 +145,7 @@ void MegatronBertModel::forward(const plugin::ForwardIO &io) const {
   case Head::nsp: io.emit("logits", seq_relationship_(ops_, pool(seq))); break;
   case Head::seq_cls: io.emit("logits", classifier_(ops_, pool(seq))); break;
   case Head::tok_cls: io.emit("logits", classifier_(ops_, seq)); break;
-  case Head::qa: {
-    Tensor both = ops_.permute(classifier_(ops_, seq), {2, 0, 1}); // [2, N, T]
-    io.emit("start_logits", ops_.view(both, {N, T}, 0));
-    io.emit("end_logits", ops_.view(both, {N, T}, N * T));
-    break;
-  }
+  case Head::qa: plugin::emit_span_logits(ops_, io, classifier_(ops_, seq)); break;
   case Head::multiple_choice: {
     Tensor scores = classifier_(ops_, pool(seq)); // [batch * choices, 1]
     io.emit("logits", ops_.view(scores, {ids.shape[0], ids.shape[1]}));

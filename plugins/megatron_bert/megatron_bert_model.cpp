@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "error.hpp"
+#include "first_token_heads.hpp"
 
 namespace plinth::megatron_bert {
 
@@ -143,11 +144,7 @@ Tensor MegatronBertModel::lm_logits(const Tensor &sequence) const {
 
 Tensor MegatronBertModel::pool(const Tensor &sequence) const {
   // MegatronBertPooler: tanh(dense(first token)).
-  const int64_t N = sequence.dim(0);
-  Tensor first = ops_.view(ops_.slice(sequence, 1, 0, 1), {N, sequence.dim(2)});
-  Tensor pooled = pooler_(ops_, first);
-  ops_.unary_(PLINTH_UNARY_TANH, pooled);
-  return pooled;
+  return plugin::tanh_pool(ops_, pooler_, sequence);
 }
 
 } // namespace plinth::megatron_bert

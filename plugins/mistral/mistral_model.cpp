@@ -3,8 +3,10 @@
 #include <cmath>
 #include <cstring>
 
+#include "decoder_inputs.hpp"
 #include "error.hpp"
 #include "pooling.hpp"
+#include "span_logits.hpp"
 
 namespace plinth::mistral {
 
@@ -35,7 +37,7 @@ MistralModel::MistralModel(const plinth_model_env &env)
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(cfg_.head_dim)));
   for (int64_t i = 0; i < cfg_.num_layers; ++i) {
     const std::string lp = p + "layers." + std::to_string(i) + ".";
-    MistralLayer layer;
+    plugin::RmsDecoderLayer layer;
     layer.input_norm = w.get(lp + "input_layernorm.weight");
     layer.post_attention_norm = w.get(lp + "post_attention_layernorm.weight");
     layer.attn = plugin::RotaryAttention::load(w, lp + "self_attn.", cfg_.num_heads,
@@ -64,18 +66,8 @@ MistralModel::MistralModel(const plinth_model_env &env)
 Tensor MistralModel::trunk(const Tensor &ids, const Tensor &positions, const Tensor &key_mask,
                            const std::vector<plugin::KvCache> *caches, int64_t past,
                            const HiddenFn &on_hidden) const {
-  Tensor h = ops_.get_rows(embed_, ids);
-  const float eps = static_cast<float>(cfg_.rms_norm_eps);
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    if (on_hidden) on_hidden(static_cast<int64_t>(i), h);
-    const MistralLayer &layer = layers_[i];
-    Tensor x = ops_.rms_norm(h, layer.input_norm, eps);
-    ops_.add_(h, layer.attn(ops_, x, positions, rope_, key_mask,
-                            caches != nullptr ? &(*caches)[i] : nullptr, past));
-    x = ops_.rms_norm(h, layer.post_attention_norm, eps);
-    ops_.add_(h, layer.mlp(ops_, x));
-  }
-  return h;
+  return plugin::rms_decoder_trunk(ops_, embed_, layers_, static_cast<float>(cfg_.rms_norm_eps),
+                                   rope_, ids, positions, key_mask, caches, past, on_hidden);
 }
 
 Tensor MistralModel::final_norm(const Tensor &h) const {
@@ -83,51 +75,21 @@ Tensor MistralModel::final_norm(const Tensor &h) const {
 }
 
 void MistralModel::forward(const plugin::ForwardIO &io) const {
-  plugin::IntInput ids = io.require_ints("input_ids");
-  if (ids.shape.size() != 2)
-    fail(PLINTH_ERR_INVALID_ARGUMENT, "mistral: input_ids must be [batch, seq]");
-  const int64_t B = ids.shape[0];
-  const int64_t T = ids.shape[1];
-  std::vector<int32_t> mask(static_cast<size_t>(B * T), 1);
-  if (auto m = io.ints("attention_mask")) {
-    if (m->shape != ids.shape)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "mistral: attention_mask must match input_ids");
-    mask = m->data;
-  }
-  // A plain forward numbers positions 0..T-1 in every row (cache_position), padding or not.
-  std::vector<int32_t> pos(static_cast<size_t>(B * T));
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t t = 0; t < T; ++t)
-      pos[static_cast<size_t>(b * T + t)] = static_cast<int32_t>(t);
+  const plugin::DecoderInputs in = plugin::read_decoder_inputs(ops_, io, "mistral");
 
-  Tensor ids_t = ops_.from_host({B, T}, ids.data);
-  Tensor pos_t = ops_.from_host({B, T}, pos);
-  Tensor mask_t = ops_.from_host({B, T}, mask);
-
-  const int64_t L = cfg_.num_layers;
-  auto on_hidden = [&](int64_t i, const Tensor &h) {
-    const std::string name = "hidden_states." + std::to_string(i);
-    if (io.want(name)) io.emit(name, h);
-  };
-  Tensor h = final_norm(trunk(ids_t, pos_t, mask_t, nullptr, 0, on_hidden));
+  auto on_hidden = [&](int64_t i, const Tensor &h) { plugin::emit_hidden_state(io, i, h); };
+  Tensor h = final_norm(trunk(in.ids_t, in.pos_t, in.mask_t, nullptr, 0, on_hidden));
   // transformers' last hidden state is the one after the final norm.
-  const std::string last = "hidden_states." + std::to_string(L);
-  if (io.want(last)) io.emit(last, h);
+  plugin::emit_hidden_state(io, cfg_.num_layers, h);
 
   switch (head_) {
   case Head::base: io.emit("last_hidden_state", h); break;
   case Head::causal_lm: io.emit("logits", lm_logits(h)); break;
   case Head::tok_cls: io.emit("logits", score_(ops_, h)); break;
-  case Head::qa: {
-    Tensor logits = score_(ops_, h); // [B, T, 2]
-    Tensor both = ops_.permute(logits, {2, 0, 1});
-    io.emit("start_logits", ops_.view(both, {B, T}, 0));
-    io.emit("end_logits", ops_.view(both, {B, T}, B * T));
-    break;
-  }
+  case Head::qa: plugin::emit_span_logits(ops_, io, score_(ops_, h)); break;
   case Head::seq_cls:
     io.emit("logits",
-            score_(ops_, plugin::pool_last_non_pad(ops_, h, ids, cfg_.pad_token_id, "mistral")));
+            score_(ops_, plugin::pool_last_non_pad(ops_, h, in.ids, cfg_.pad_token_id, "mistral")));
     break;
   }
 }

@@ -9,19 +9,13 @@
 #include "forward_io.hpp"
 #include "mistral_config.hpp"
 #include "ops.hpp"
+#include "rms_decoder.hpp"
 
 namespace plinth::mistral {
 
 using plugin::Tensor;
 
 enum class Head { base, causal_lm, seq_cls, tok_cls, qa };
-
-struct MistralLayer {
-  Tensor input_norm;
-  Tensor post_attention_norm;
-  plugin::RotaryAttention attn;
-  plugin::GatedMlp mlp;
-};
 
 class MistralModel {
 public:
@@ -53,7 +47,7 @@ private:
   Tensor lm_head_;
   plugin::Linear score_; // seq_cls / tok_cls "score", qa "qa_outputs"
   plugin::RopeOptions rope_;
-  std::vector<MistralLayer> layers_;
+  std::vector<plugin::RmsDecoderLayer> layers_;
 };
 
 Head parse_head(const char *head);

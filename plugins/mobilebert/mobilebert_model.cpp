@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "error.hpp"
+#include "first_token_heads.hpp"
 
 namespace plinth::mobilebert {
 
@@ -238,11 +239,8 @@ Tensor MobileBertModel::encode(const plugin::ForwardIO &io, const EncoderInputs 
 
 Tensor MobileBertModel::pool(const Tensor &h) const {
   // MobileBertPooler: the first token, through dense + tanh with classifier_activation.
-  Tensor first = ops_.view(ops_.slice(h, 1, 0, 1), {h.dim(0), h.dim(2)});
-  if (!pooler_.weight) return first;
-  Tensor pooled = pooler_(ops_, first);
-  ops_.unary_(PLINTH_UNARY_TANH, pooled);
-  return pooled;
+  if (!pooler_.weight) return plugin::first_token(ops_, h);
+  return plugin::tanh_pool(ops_, pooler_, h);
 }
 
 } // namespace plinth::mobilebert

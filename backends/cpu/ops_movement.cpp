@@ -9,42 +9,6 @@
 namespace plinth::cpu::ops {
 namespace {
 
-// A tensor seen as [outer, dim, inner] around one dimension.
-struct Split {
-  int64_t outer = 1, dim = 1, inner = 1;
-};
-
-Split split_at(const plinth_tensor *t, int32_t d) {
-  Split s;
-  for (int32_t i = 0; i < t->ndim; ++i) {
-    if (i < d)
-      s.outer *= t->shape[i];
-    else if (i == d)
-      s.dim = t->shape[i];
-    else
-      s.inner *= t->shape[i];
-  }
-  return s;
-}
-
-// Checks that `part` equals `whole` narrowed along `dim` at `start`.
-void check_narrow(const plinth_tensor *whole, const char *wn, const plinth_tensor *part,
-                  const char *pn, int32_t dim, int64_t start) {
-  if (whole->dtype != part->dtype)
-    fail(describe(wn, whole) + " and " + describe(pn, part) + ": dtypes differ");
-  if (whole->ndim != part->ndim)
-    fail(describe(wn, whole) + " and " + describe(pn, part) + ": ranks differ");
-  if (dim < 0 || dim >= whole->ndim)
-    fail("dim " + std::to_string(dim) + " out of range for " + describe(wn, whole));
-  for (int32_t i = 0; i < whole->ndim; ++i)
-    if (i != dim && whole->shape[i] != part->shape[i])
-      fail(describe(wn, whole) + " and " + describe(pn, part) + ": dim " + std::to_string(i) +
-           " differs");
-  if (start < 0 || start + part->shape[dim] > whole->shape[dim])
-    fail("range [" + std::to_string(start) + ", " + std::to_string(start + part->shape[dim]) +
-         ") along dim " + std::to_string(dim) + " outside " + describe(wn, whole));
-}
-
 // Copies `len` slices along the split dimension between a whole and its narrowed part.
 void copy_narrow(plinth_backend_ctx *ctx, const char *src, int64_t src_dim, char *dst,
                  int64_t dst_dim, int64_t len, const Split &s, size_t es, int64_t src_off,
@@ -145,26 +109,8 @@ plinth_status copy(plinth_backend_ctx *ctx, const plinth_tensor *src, plinth_ten
 plinth_status permute(plinth_backend_ctx *ctx, const plinth_tensor *x, const int32_t *perm,
                       plinth_tensor *out) {
   return guarded("permute", ctx, [&] {
-    check_tensor(x, "x");
-    check_tensor(out, "out");
-    check_not_quantized(x, "x", "permute");
-    if (!perm) fail("perm is NULL");
+    check_permute(x, perm, out);
     const int32_t nd = x->ndim;
-    std::string perm_text = "(";
-    for (int32_t i = 0; i < nd; ++i)
-      perm_text += (i ? ", " : "") + std::to_string(perm[i]);
-    perm_text += ")";
-    if (out->ndim != nd || out->dtype != x->dtype)
-      fail(describe("x", x) + " and " + describe("out", out) + ": rank or dtype differs");
-    if (out->data == x->data && numel(x) > 1) fail("out may not alias x");
-    unsigned seen = 0;
-    for (int32_t i = 0; i < nd; ++i) {
-      if (perm[i] < 0 || perm[i] >= nd || (seen >> perm[i] & 1u))
-        fail("perm " + perm_text + " is not a permutation of " + std::to_string(nd) + " dims");
-      seen |= 1u << perm[i];
-      if (out->shape[i] != x->shape[perm[i]])
-        fail(describe("out", out) + " is not " + describe("x", x) + " permuted by " + perm_text);
-    }
     // Pad to 4-D at the front; compute input strides in output-dimension order.
     std::array<int64_t, 4> xstride{}, os{1, 1, 1, 1}, xs{0, 0, 0, 0};
     int64_t st = 1;
@@ -201,10 +147,7 @@ plinth_status permute(plinth_backend_ctx *ctx, const plinth_tensor *x, const int
 plinth_status slice(plinth_backend_ctx *ctx, const plinth_tensor *x, int32_t dim, int64_t start,
                     plinth_tensor *out) {
   return guarded("slice", ctx, [&] {
-    check_tensor(x, "x");
-    check_tensor(out, "out");
-    check_not_quantized(x, "x", "slice");
-    check_narrow(x, "x", out, "out", dim, start);
+    check_slice("slice", x, "x", out, "out", dim, start);
     const Split s = split_at(x, dim);
     copy_narrow(ctx, static_cast<const char *>(x->data), s.dim, static_cast<char *>(out->data),
                 out->shape[dim], out->shape[dim], s, dtype_size(x->dtype), start, 0);
@@ -214,10 +157,7 @@ plinth_status slice(plinth_backend_ctx *ctx, const plinth_tensor *x, int32_t dim
 plinth_status set_slice(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim, int64_t start,
                         const plinth_tensor *src) {
   return guarded("set_slice", ctx, [&] {
-    check_tensor(dst, "dst");
-    check_tensor(src, "src");
-    check_not_quantized(dst, "dst", "set_slice");
-    check_narrow(dst, "dst", src, "src", dim, start);
+    check_slice("set_slice", dst, "dst", src, "src", dim, start);
     const Split s = split_at(dst, dim);
     copy_narrow(ctx, static_cast<const char *>(src->data), src->shape[dim],
                 static_cast<char *>(dst->data), s.dim, src->shape[dim], s, dtype_size(dst->dtype),
@@ -228,17 +168,8 @@ plinth_status set_slice(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim
 plinth_status get_rows(plinth_backend_ctx *ctx, const plinth_tensor *table,
                        const plinth_tensor *ids, plinth_tensor *out) {
   return guarded("get_rows", ctx, [&] {
-    check_tensor(table, "table");
-    check_i32(ids, "ids");
-    check_tensor(out, "out");
-    if (table->ndim != 2) fail(describe("table", table) + ": expected [rows, D]");
-    if (out->dtype != PLINTH_DTYPE_F32 && out->dtype != table->dtype)
-      fail(describe("out", out) + ": expected f32 or the table's dtype");
-    if (out->dtype != table->dtype) check_weight(table, "table");
+    check_get_rows(table, ids, out);
     const int64_t rows = table->shape[0], d = table->shape[1], n = numel(ids);
-    if (last_dim(out) != d || numel(out) != n * d)
-      fail(describe("out", out) + " is not " + describe("ids", ids) + " + [" + std::to_string(d) +
-           "] for " + describe("table", table));
     const int32_t *id = i32(ids);
     for (int64_t i = 0; i < n; ++i)
       if (id[i] < 0 || id[i] >= rows)

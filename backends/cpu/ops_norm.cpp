@@ -13,27 +13,7 @@
 namespace plinth::cpu::ops {
 namespace {
 
-struct Rows {
-  int64_t count, width;
-};
-
-Rows rows_of(const plinth_tensor *t) {
-  // Product of the leading dims: stays right when the last dim is 0.
-  return {t->ndim ? shape_numel(t->ndim - 1, t->shape) : 1, last_dim(t)};
-}
-
 int64_t grain_for(int64_t width) { return std::max<int64_t>(1, 16384 / (width + 1)); }
-
-// out holds one value (or k values) per row of x: x's shape with the last dim 1/dropped/k.
-void check_per_row(const plinth_tensor *x, const plinth_tensor *out, const char *name,
-                   int64_t per_row) {
-  const Rows r = rows_of(x);
-  bool ok = numel(out) == r.count * per_row;
-  if (ok && per_row != 1) ok = last_dim(out) == per_row;
-  if (!ok)
-    fail(describe(name, out) + " does not hold " + std::to_string(per_row) +
-         " value(s) per row of " + describe("x", x));
-}
 
 // NaN ranks above everything, as in torch.argmax / torch.topk.
 inline bool ranks_above(float a, float b) {
@@ -47,10 +27,7 @@ plinth_status layer_norm(plinth_backend_ctx *ctx, const plinth_tensor *x,
                          const plinth_tensor *weight, const plinth_tensor *bias, float eps,
                          plinth_tensor *out) {
   return guarded("layer_norm", ctx, [&] {
-    check_f32(x, "x");
-    check_f32(out, "out");
-    check_same_shape(x, "x", out, "out");
-    const Rows r = rows_of(x);
+    const Rows r = check_rowwise(x, weight, bias, out);
     std::unique_ptr<F32Vector> w, b;
     if (weight) w = std::make_unique<F32Vector>(weight, "weight", r.width, "last dim of x");
     if (bias) b = std::make_unique<F32Vector>(bias, "bias", r.width, "last dim of x");
@@ -86,10 +63,7 @@ plinth_status layer_norm(plinth_backend_ctx *ctx, const plinth_tensor *x,
 plinth_status rms_norm(plinth_backend_ctx *ctx, const plinth_tensor *x, const plinth_tensor *weight,
                        float eps, plinth_tensor *out) {
   return guarded("rms_norm", ctx, [&] {
-    check_f32(x, "x");
-    check_f32(out, "out");
-    check_same_shape(x, "x", out, "out");
-    const Rows r = rows_of(x);
+    const Rows r = check_rowwise(x, weight, nullptr, out);
     std::unique_ptr<F32Vector> w;
     if (weight) w = std::make_unique<F32Vector>(weight, "weight", r.width, "last dim of x");
     const float *xp = f32(x), *wp = w ? w->data() : nullptr;
@@ -113,10 +87,7 @@ plinth_status rms_norm(plinth_backend_ctx *ctx, const plinth_tensor *x, const pl
 
 plinth_status softmax(plinth_backend_ctx *ctx, const plinth_tensor *x, plinth_tensor *out) {
   return guarded("softmax", ctx, [&] {
-    check_f32(x, "x");
-    check_f32(out, "out");
-    check_same_shape(x, "x", out, "out");
-    const Rows r = rows_of(x);
+    const Rows r = check_rowwise(x, nullptr, nullptr, out);
     const float *xp = f32(x);
     float *yp = f32(out);
     pool_of(ctx).parallel_for(r.count, grain_for(r.width), [&](int64_t lo, int64_t hi, int) {
@@ -142,12 +113,7 @@ plinth_status softmax(plinth_backend_ctx *ctx, const plinth_tensor *x, plinth_te
 plinth_status reduce(plinth_backend_ctx *ctx, int32_t op, const plinth_tensor *x,
                      plinth_tensor *out) {
   return guarded("reduce", ctx, [&] {
-    check_f32(x, "x");
-    check_f32(out, "out");
-    check_per_row(x, out, "out", 1);
-    if (op < PLINTH_REDUCE_SUM || op > PLINTH_REDUCE_MIN)
-      fail("unknown reduce op " + std::to_string(op));
-    const Rows r = rows_of(x);
+    const Rows r = check_reduce(op, x, out);
     const float *xp = f32(x);
     float *yp = f32(out);
     pool_of(ctx).parallel_for(r.count, grain_for(r.width), [&](int64_t lo, int64_t hi, int) {
@@ -180,11 +146,7 @@ plinth_status reduce(plinth_backend_ctx *ctx, int32_t op, const plinth_tensor *x
 
 plinth_status argmax(plinth_backend_ctx *ctx, const plinth_tensor *x, plinth_tensor *out_i32) {
   return guarded("argmax", ctx, [&] {
-    check_f32(x, "x");
-    check_i32(out_i32, "out");
-    check_per_row(x, out_i32, "out", 1);
-    const Rows r = rows_of(x);
-    if (r.width == 0 && r.count > 0) fail(describe("x", x) + ": empty rows have no argmax");
+    const Rows r = check_argmax(x, out_i32);
     const float *xp = f32(x);
     auto *yp = static_cast<int32_t *>(out_i32->data);
     pool_of(ctx).parallel_for(r.count, grain_for(r.width), [&](int64_t lo, int64_t hi, int) {
@@ -202,20 +164,7 @@ plinth_status argmax(plinth_backend_ctx *ctx, const plinth_tensor *x, plinth_ten
 plinth_status topk(plinth_backend_ctx *ctx, const plinth_tensor *x, int32_t k,
                    plinth_tensor *values, plinth_tensor *indices_i32) {
   return guarded("topk", ctx, [&] {
-    check_f32(x, "x");
-    const Rows r = rows_of(x);
-    if (k < 0 || k > r.width)
-      fail("k = " + std::to_string(k) + " outside [0, " + std::to_string(r.width) + "] for " +
-           describe("x", x));
-    if (!values && !indices_i32) fail("values and indices are both NULL");
-    if (values) {
-      check_f32(values, "values");
-      check_per_row(x, values, "values", k);
-    }
-    if (indices_i32) {
-      check_i32(indices_i32, "indices");
-      check_per_row(x, indices_i32, "indices", k);
-    }
+    const Rows r = check_topk(x, k, values, indices_i32);
     const float *xp = f32(x);
     float *vp = values ? f32(values) : nullptr;
     auto *ip = indices_i32 ? static_cast<int32_t *>(indices_i32->data) : nullptr;

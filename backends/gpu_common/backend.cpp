@@ -1,50 +1,14 @@
-// The GPU backends' vtable, context lifetime, device memory, and the validation helpers every
-// op file shares.
+// The GPU backends' vtable, context lifetime and device memory (argument validation is in
+// backends/common).
 #include "backend.hpp"
 #include "blas.hpp"
 
 #include <algorithm>
 #include <cstddef>
-#include <sstream>
 
 namespace plinth::gpu {
 
 const plinth_host_api *g_host = nullptr;
-
-void fail(const std::string &message, plinth_status status) { throw OpError{status, message}; }
-
-plinth_status report(plinth_status status, const std::string &message) {
-  if (g_host && g_host->struct_size >= offsetof(plinth_host_api, set_error) + sizeof(void *) &&
-      g_host->set_error)
-    g_host->set_error(status, message.c_str());
-  return status;
-}
-
-size_t dtype_size(int32_t dtype) {
-  switch (dtype) {
-  case PLINTH_DTYPE_F32:
-  case PLINTH_DTYPE_I32: return 4;
-  case PLINTH_DTYPE_F16:
-  case PLINTH_DTYPE_BF16:
-  case PLINTH_DTYPE_I16: return 2;
-  case PLINTH_DTYPE_I64:
-  case PLINTH_DTYPE_F64: return 8;
-  case PLINTH_DTYPE_U8:
-  case PLINTH_DTYPE_I8:
-  case PLINTH_DTYPE_BOOL: return 1;
-  default: return 0;
-  }
-}
-
-bool known_dtype(int32_t dtype) { return dtype_size(dtype) != 0 || is_quantized(dtype); }
-
-const char *dtype_name(int32_t dtype) {
-  static const char *const names[] = {"f32", "f16", "bf16", "i32", "i64",  "u8",
-                                      "i8",  "f64", "bool", "i16", "q8_0", "q4_0"};
-  static_assert(sizeof(names) / sizeof(names[0]) == PLINTH_DTYPE_COUNT_);
-  if (dtype >= 0 && dtype < PLINTH_DTYPE_COUNT_) return names[dtype];
-  return "dtype?";
-}
 
 // ------------------------------------------------------------------ memory
 
@@ -134,100 +98,20 @@ void raise_device_error(plinth_backend_ctx *ctx) {
        "); the affected output rows are zero");
 }
 
+} // namespace plinth::gpu
+
 // ------------------------------------------------------------------ validation
 
-int64_t shape_numel(int32_t ndim, const int64_t *shape) {
-  int64_t n = 1;
-  for (int32_t i = 0; i < ndim; ++i)
-    n *= shape[i];
-  return n;
-}
+// check_tensor() (backends/common) recognises this backend's tensors by their TensorMeta.
+const plinth::backend::TensorOwner plinth::backend::kTensorOwner{
+    PLINTH_GPU_BACKEND_NAME, [](const plinth_tensor *t, size_t *bytes) {
+      const auto *meta = static_cast<const gpu::TensorMeta *>(t->backend_data);
+      if (!meta || meta->magic != gpu::TensorMeta::kMagic) return false;
+      *bytes = meta->bytes;
+      return true;
+    }};
 
-int64_t numel(const plinth_tensor *t) { return shape_numel(t->ndim, t->shape); }
-size_t nbytes(const plinth_tensor *t) { return elems_bytes(t->dtype, numel(t)); }
-
-std::string shape_str(int32_t ndim, const int64_t *shape) {
-  std::ostringstream s;
-  s << '[';
-  for (int32_t i = 0; i < ndim; ++i)
-    s << (i ? ", " : "") << shape[i];
-  s << ']';
-  return s.str();
-}
-
-std::string describe(const char *name, const plinth_tensor *t) {
-  if (!t) return std::string(name) + " NULL";
-  return std::string(name) + " " + shape_str(std::clamp(t->ndim, 0, PLINTH_MAX_DIMS), t->shape) +
-         " " + dtype_name(t->dtype);
-}
-
-int64_t last_dim(const plinth_tensor *t) { return t->ndim ? t->shape[t->ndim - 1] : 1; }
-
-bool same_shape(const plinth_tensor *a, const plinth_tensor *b) {
-  if (a->ndim != b->ndim) return false;
-  for (int32_t i = 0; i < a->ndim; ++i)
-    if (a->shape[i] != b->shape[i]) return false;
-  return true;
-}
-
-void check_tensor(const plinth_tensor *t, const char *name) {
-  if (!t) fail(std::string(name) + " is NULL");
-  const auto *meta = static_cast<const TensorMeta *>(t->backend_data);
-  if (!meta || meta->magic != TensorMeta::kMagic)
-    fail(std::string(name) + " is not a " PLINTH_GPU_BACKEND_NAME
-                             " backend tensor (foreign or freed handle)");
-  if (t->ndim < 0 || t->ndim > PLINTH_MAX_DIMS)
-    fail(std::string(name) + " has ndim " + std::to_string(t->ndim));
-  if (!known_dtype(t->dtype))
-    fail(std::string(name) + " has unknown dtype " + std::to_string(t->dtype));
-  for (int32_t i = 0; i < t->ndim; ++i)
-    if (t->shape[i] < 0) fail(describe(name, t) + " has a negative dimension");
-  if (is_quantized(t->dtype) && (t->ndim == 0 || last_dim(t) % kQBlock != 0))
-    fail(describe(name, t) + ": the last dim of a block-quantized tensor must be a multiple of " +
-         std::to_string(kQBlock));
-  if (nbytes(t) > meta->bytes)
-    fail(describe(name, t) + " is larger than its storage (shape changed after creation?)");
-}
-
-void check_f32(const plinth_tensor *t, const char *name) {
-  check_tensor(t, name);
-  if (t->dtype != PLINTH_DTYPE_F32) fail(describe(name, t) + ": expected f32");
-}
-
-void check_i32(const plinth_tensor *t, const char *name) {
-  check_tensor(t, name);
-  if (t->dtype != PLINTH_DTYPE_I32) fail(describe(name, t) + ": expected i32");
-}
-
-void check_float_any(const plinth_tensor *t, const char *name) {
-  check_tensor(t, name);
-  if (t->dtype != PLINTH_DTYPE_F32 && t->dtype != PLINTH_DTYPE_F16 && t->dtype != PLINTH_DTYPE_BF16)
-    fail(describe(name, t) + ": expected f32, f16 or bf16");
-}
-
-void check_weight(const plinth_tensor *t, const char *name) {
-  check_tensor(t, name);
-  if (t->dtype != PLINTH_DTYPE_F32 && t->dtype != PLINTH_DTYPE_F16 &&
-      t->dtype != PLINTH_DTYPE_BF16 && !is_quantized(t->dtype))
-    fail(describe(name, t) + ": expected f32, f16, bf16, q8_0 or q4_0");
-}
-
-void check_not_quantized(const plinth_tensor *t, const char *name, const char *op) {
-  if (is_quantized(t->dtype))
-    fail(describe(name, t) + ": " + op + " does not support block-quantized tensors",
-         PLINTH_ERR_UNSUPPORTED);
-}
-
-void check_same_shape(const plinth_tensor *a, const char *an, const plinth_tensor *b,
-                      const char *bn) {
-  if (!same_shape(a, b)) fail(describe(an, a) + " and " + describe(bn, b) + ": shapes differ");
-}
-
-void check_param(const plinth_tensor *t, const char *name, int64_t n, const char *what) {
-  check_float_any(t, name);
-  if (numel(t) != n)
-    fail(describe(name, t) + ": expected " + std::to_string(n) + " elements (" + what + ")");
-}
+namespace plinth::gpu {
 
 // ------------------------------------------------------------------ vtable
 
@@ -289,37 +173,7 @@ const char *describe_ctx(plinth_backend_ctx *ctx) {
   return ctx ? context_of(ctx)->description.c_str() : PLINTH_GPU_BACKEND_NAME;
 }
 
-const plinth_backend_ops kOps = {
-    sizeof(plinth_backend_ops),
-    ops::tensor_new,
-    ops::tensor_from_host,
-    ops::tensor_view,
-    ops::tensor_free,
-    ops::write,
-    ops::read,
-    ops::synchronize,
-    ops::fill,
-    ops::copy,
-    ops::permute,
-    ops::slice,
-    ops::set_slice,
-    ops::get_rows,
-    ops::linear,
-    ops::matmul,
-    ops::linear_indexed,
-    ops::unary,
-    ops::binary,
-    ops::affine,
-    ops::layer_norm,
-    ops::rms_norm,
-    ops::softmax,
-    ops::reduce,
-    ops::argmax,
-    ops::topk,
-    ops::rope,
-    ops::attention,
-    ops::conv1d_depthwise,
-};
+const plinth_backend_ops kOps = PLINTH_BACKEND_OPS_INIT;
 
 const plinth_backend_vtable kVtable = {
     sizeof(plinth_backend_vtable),

@@ -6,12 +6,11 @@
 
 #include "common.hpp"
 #include "kernels.hpp"
+#include "op_table.hpp"
 #include "plinth_plugin.h"
 
 #include <cstdint>
-#include <exception>
 #include <map>
-#include <new>
 #include <string>
 #include <utility>
 
@@ -75,45 +74,19 @@ struct TensorMeta {
   size_t bytes = 0; // addressable from tensor->data
 };
 
-plinth_status report(plinth_status status, const std::string &message);
+inline plinth_status report(plinth_status status, const std::string &message) {
+  return backend::report(g_host, status, message);
+}
 // Reads the device error record (after a synchronisation) and throws if it is set.
 void raise_device_error(plinth_backend_ctx *ctx);
 
 template <class F> plinth_status guarded(const char *op, plinth_backend_ctx *ctx, F &&body) {
-  const std::string prefix = std::string(PLINTH_GPU_BACKEND_NAME) + "." + op + ": ";
-  try {
-    if (!ctx) fail("NULL backend context");
-    body();
-    return PLINTH_OK;
-  } catch (const OpError &e) {
-    return report(e.status, prefix + e.message);
-  } catch (const std::bad_alloc &) {
-    return report(PLINTH_ERR_OUT_OF_MEMORY, prefix + "out of device memory");
-  } catch (const std::exception &e) {
-    return report(PLINTH_ERR_INTERNAL, prefix + e.what());
-  } catch (...) {
-    return report(PLINTH_ERR_INTERNAL, prefix + "unknown failure");
-  }
+  return backend::guarded(g_host, PLINTH_GPU_BACKEND_NAME, "out of device memory", op,
+                          ctx != nullptr, std::forward<F>(body));
 }
 
-int64_t shape_numel(int32_t ndim, const int64_t *shape);
-int64_t numel(const plinth_tensor *t);
-size_t nbytes(const plinth_tensor *t);
-std::string shape_str(int32_t ndim, const int64_t *shape);
-std::string describe(const char *name, const plinth_tensor *t);
-int64_t last_dim(const plinth_tensor *t);
-bool same_shape(const plinth_tensor *a, const plinth_tensor *b);
-
-void check_tensor(const plinth_tensor *t, const char *name);
-void check_f32(const plinth_tensor *t, const char *name);
-void check_i32(const plinth_tensor *t, const char *name);
-void check_float_any(const plinth_tensor *t, const char *name);
-void check_weight(const plinth_tensor *t, const char *name);
-void check_not_quantized(const plinth_tensor *t, const char *name, const char *op);
-void check_same_shape(const plinth_tensor *a, const char *an, const plinth_tensor *b,
-                      const char *bn);
-// A 1-D parameter (norm weight, bias, inv_freq, conv kernel): f32/f16/bf16 with n elements.
-void check_param(const plinth_tensor *t, const char *name, int64_t n, const char *what);
+// Validation shared with the CPU backend (backends/common/op_checks.hpp).
+using namespace backend;
 
 inline float *f32(plinth_tensor *t) { return static_cast<float *>(t->data); }
 inline const float *f32(const plinth_tensor *t) { return static_cast<const float *>(t->data); }
@@ -122,47 +95,9 @@ inline int32_t *i32(plinth_tensor *t) { return static_cast<int32_t *>(t->data); 
 
 } // namespace plinth::gpu
 
+// The op table's functions (backends/common/op_table.hpp), one ops_*.cpp file per group.
 namespace plinth::gpu::ops {
-plinth_status tensor_new(plinth_backend_ctx *, int32_t, int32_t, const int64_t *, plinth_tensor **);
-plinth_status tensor_from_host(plinth_backend_ctx *, int32_t, int32_t, const int64_t *,
-                               const void *, int32_t, plinth_tensor **);
-plinth_status tensor_view(plinth_backend_ctx *, const plinth_tensor *, int64_t, int32_t,
-                          const int64_t *, plinth_tensor **);
-void tensor_free(plinth_backend_ctx *, plinth_tensor *);
-plinth_status write(plinth_backend_ctx *, plinth_tensor *, const void *, size_t, size_t);
-plinth_status read(plinth_backend_ctx *, const plinth_tensor *, void *, size_t, size_t);
-plinth_status synchronize(plinth_backend_ctx *);
-plinth_status fill(plinth_backend_ctx *, plinth_tensor *, float);
-plinth_status copy(plinth_backend_ctx *, const plinth_tensor *, plinth_tensor *);
-plinth_status permute(plinth_backend_ctx *, const plinth_tensor *, const int32_t *,
-                      plinth_tensor *);
-plinth_status slice(plinth_backend_ctx *, const plinth_tensor *, int32_t, int64_t, plinth_tensor *);
-plinth_status set_slice(plinth_backend_ctx *, plinth_tensor *, int32_t, int64_t,
-                        const plinth_tensor *);
-plinth_status get_rows(plinth_backend_ctx *, const plinth_tensor *, const plinth_tensor *,
-                       plinth_tensor *);
-plinth_status linear(plinth_backend_ctx *, const plinth_tensor *, const plinth_tensor *,
-                     const plinth_tensor *, plinth_tensor *);
-plinth_status matmul(plinth_backend_ctx *, const plinth_matmul_args *);
-plinth_status linear_indexed(plinth_backend_ctx *, const plinth_tensor *, const plinth_tensor *,
-                             const plinth_tensor *, plinth_tensor *);
-plinth_status unary(plinth_backend_ctx *, int32_t, const plinth_tensor *, plinth_tensor *);
-plinth_status binary(plinth_backend_ctx *, int32_t, const plinth_tensor *, const plinth_tensor *,
-                     plinth_tensor *);
-plinth_status affine(plinth_backend_ctx *, const plinth_tensor *, float, float, plinth_tensor *);
-plinth_status layer_norm(plinth_backend_ctx *, const plinth_tensor *, const plinth_tensor *,
-                         const plinth_tensor *, float, plinth_tensor *);
-plinth_status rms_norm(plinth_backend_ctx *, const plinth_tensor *, const plinth_tensor *, float,
-                       plinth_tensor *);
-plinth_status softmax(plinth_backend_ctx *, const plinth_tensor *, plinth_tensor *);
-plinth_status reduce(plinth_backend_ctx *, int32_t, const plinth_tensor *, plinth_tensor *);
-plinth_status argmax(plinth_backend_ctx *, const plinth_tensor *, plinth_tensor *);
-plinth_status topk(plinth_backend_ctx *, const plinth_tensor *, int32_t, plinth_tensor *,
-                   plinth_tensor *);
-plinth_status rope(plinth_backend_ctx *, const plinth_rope_args *);
-plinth_status attention(plinth_backend_ctx *, const plinth_attention_args *);
-plinth_status conv1d_depthwise(plinth_backend_ctx *, const plinth_tensor *, const plinth_tensor *,
-                               int64_t, plinth_tensor *);
+PLINTH_DECLARE_BACKEND_OPS()
 } // namespace plinth::gpu::ops
 
 // The plugin's descriptor (entry.cpp exports it); also callable directly by the unit tests.

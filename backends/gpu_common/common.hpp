@@ -1,8 +1,9 @@
 // Plain C++ (no GPU headers) shared by the host-side op code and the .cu launchers: the error
-// type that carries a plinth_status to the C edge, dtype sizes, and the block-quantized
-// layouts of plinth_types.h.
+// type that carries a plinth_status to the C edge and dtype sizes (both from backends/common),
+// and the block-quantized layouts of plinth_types.h.
 #pragma once
 
+#include "op_checks.hpp"
 #include "plinth_plugin.h"
 
 #include <cstddef>
@@ -12,13 +13,8 @@
 namespace plinth::gpu {
 
 // Thrown by validation and by failed runtime calls; guarded() turns it into a status.
-struct OpError {
-  plinth_status status;
-  std::string message;
-};
-
-[[noreturn]] void fail(const std::string &message,
-                       plinth_status status = PLINTH_ERR_INVALID_ARGUMENT);
+using backend::fail;
+using backend::OpError;
 
 constexpr int64_t kQBlock = PLINTH_QBLOCK;
 constexpr int64_t kQ8BlockBytes = 2 + kQBlock;     // f16 scale + 32 x int8
@@ -31,9 +27,9 @@ inline int64_t block_bytes(int32_t dtype) {
   return dtype == PLINTH_DTYPE_Q8_0 ? kQ8BlockBytes : kQ4BlockBytes;
 }
 
-size_t dtype_size(int32_t dtype); // 0 for an unknown or block-quantized dtype
-bool known_dtype(int32_t dtype);
-const char *dtype_name(int32_t dtype);
+using backend::dtype_name;
+using backend::dtype_size; // 0 for an unknown or block-quantized dtype
+using backend::known_dtype;
 
 // Bytes of n consecutive elements (for Q8_0/Q4_0: n a multiple of 32).
 inline size_t elems_bytes(int32_t dtype, int64_t n) {

@@ -98,18 +98,8 @@ void weight_product(plinth_backend_ctx *ctx, const float *x, int64_t M, int64_t 
 plinth_status linear(plinth_backend_ctx *ctx, const plinth_tensor *x, const plinth_tensor *w,
                      const plinth_tensor *bias, plinth_tensor *y) {
   return guarded("linear", ctx, [&] {
-    check_f32(x, "x");
-    check_weight(w, "w");
-    check_f32(y, "y");
-    if (w->ndim != 2) fail(describe("w", w) + ": expected [out_features, in_features]");
-    const int64_t N = w->shape[0], K = w->shape[1];
-    if (x->ndim < 1 || last_dim(x) != K)
-      fail(describe("x", x) + " and " + describe("w", w) + ": in_features differ");
-    const int64_t M = shape_numel(x->ndim - 1, x->shape);
-    if (y->ndim < 1 || last_dim(y) != N || numel(y) != M * N)
-      fail(describe("y", y) + " does not fit " + describe("x", x) + " @ " + describe("w", w) +
-           "^T");
-    if (y->data == x->data && M * N > 0) fail("y may not alias x");
+    const LinearShape sh = check_linear(x, w, y);
+    const int64_t M = sh.M, N = sh.N, K = sh.K;
     check_dims_fit(std::max({M, N, K}), "matrix dim");
     if (bias) check_param(bias, "bias", N, "out_features");
     if (M == 0 || N == 0) return;
@@ -119,45 +109,12 @@ plinth_status linear(plinth_backend_ctx *ctx, const plinth_tensor *x, const plin
 
 plinth_status matmul(plinth_backend_ctx *ctx, const plinth_matmul_args *args) {
   return guarded("matmul", ctx, [&] {
-    if (!args) fail("args is NULL");
-    if (args->struct_size < offsetof(plinth_matmul_args, beta) + sizeof(float))
-      fail("args.struct_size " + std::to_string(args->struct_size) + " too small");
+    const MatmulShape sh = check_matmul(args);
     const plinth_tensor *a = args->a, *b = args->b;
     plinth_tensor *c = args->c;
-    check_f32(a, "a");
-    check_f32(b, "b");
-    check_f32(c, "c");
-    if (a->ndim < 2 || b->ndim < 2 || c->ndim < 2)
-      fail(describe("a", a) + ", " + describe("b", b) + ", " + describe("c", c) +
-           ": each needs at least 2 dims");
-    const bool ta = args->trans_a != 0, tb = args->trans_b != 0;
-    const int64_t a0 = a->shape[a->ndim - 2], a1 = a->shape[a->ndim - 1];
-    const int64_t b0 = b->shape[b->ndim - 2], b1 = b->shape[b->ndim - 1];
-    const int64_t M = ta ? a1 : a0, K = ta ? a0 : a1;
-    const int64_t Kb = tb ? b1 : b0, N = tb ? b0 : b1;
-    const std::string all = describe("a", a) + (ta ? "^T" : "") + " @ " + describe("b", b) +
-                            (tb ? "^T" : "") + " -> " + describe("c", c);
-    if (K != Kb)
-      fail(all + ": inner dims differ (" + std::to_string(K) + " vs " + std::to_string(Kb) + ")");
-    if (c->shape[c->ndim - 2] != M || c->shape[c->ndim - 1] != N)
-      fail(all + ": c must end in [" + std::to_string(M) + ", " + std::to_string(N) + "]");
-    if (c->data == a->data || c->data == b->data) fail(all + ": c may not alias an input");
-    const int32_t cb = c->ndim - 2;
-    if (a->ndim - 2 > cb || b->ndim - 2 > cb) fail(all + ": an input has more batch dims than c");
-    int64_t batch_shape[2] = {1, 1}, a_bs[2] = {0, 0}, b_bs[2] = {0, 0};
-    int64_t as = a0 * a1, bs = b0 * b1;
-    for (int32_t i = 0; i < cb; ++i) {
-      const int64_t cdim = c->shape[cb - 1 - i];
-      const int32_t ai = a->ndim - 3 - i, bi = b->ndim - 3 - i;
-      const int64_t adim = ai >= 0 ? a->shape[ai] : 1, bdim = bi >= 0 ? b->shape[bi] : 1;
-      if ((adim != 1 && adim != cdim) || (bdim != 1 && bdim != cdim))
-        fail(all + ": batch dims do not broadcast");
-      batch_shape[1 - i] = cdim;
-      a_bs[1 - i] = adim == 1 ? 0 : as;
-      b_bs[1 - i] = bdim == 1 ? 0 : bs;
-      as *= adim;
-      bs *= bdim;
-    }
+    const bool ta = sh.ta, tb = sh.tb;
+    const int64_t a1 = sh.a1, b1 = sh.b1, M = sh.M, K = sh.K, N = sh.N;
+    const int64_t *batch_shape = sh.batch_shape, *a_bs = sh.a_bs, *b_bs = sh.b_bs;
     check_dims_fit(std::max({M, N, K, a1, b1}), "matrix dim");
     if (M == 0 || N == 0) return;
     Context &cx = *context_of(ctx);
@@ -216,20 +173,8 @@ plinth_status matmul(plinth_backend_ctx *ctx, const plinth_matmul_args *args) {
 plinth_status linear_indexed(plinth_backend_ctx *ctx, const plinth_tensor *x,
                              const plinth_tensor *w, const plinth_tensor *ids, plinth_tensor *y) {
   return guarded("linear_indexed", ctx, [&] {
-    check_f32(x, "x");
-    check_weight(w, "w");
-    check_i32(ids, "ids");
-    check_f32(y, "y");
-    if (w->ndim != 3) fail(describe("w", w) + ": expected [experts, out_features, in_features]");
-    const int64_t E = w->shape[0], N = w->shape[1], K = w->shape[2];
-    if (x->ndim < 1 || last_dim(x) != K || K == 0)
-      fail(describe("x", x) + " and " + describe("w", w) + ": in_features differ");
-    const int64_t M = numel(x) / K;
-    if (numel(ids) != M)
-      fail(describe("ids", ids) + " needs one expert per row of " + describe("x", x));
-    if (y->ndim < 1 || last_dim(y) != N || numel(y) != M * N)
-      fail(describe("y", y) + " does not fit " + describe("x", x) + " and " + describe("w", w));
-    if (y->data == x->data) fail("y may not alias x");
+    const LinearShape sh = check_linear_indexed(x, w, ids, y);
+    const int64_t E = sh.E, M = sh.M, N = sh.N, K = sh.K;
     check_dims_fit(std::max({M, N, K}), "matrix dim");
     if (M == 0 || N == 0) return;
     Context &c = *context_of(ctx);

@@ -25,6 +25,10 @@ set(PLINTH_GPU_KERNEL_SOURCES
   ${PLINTH_GPU_COMMON_DIR}/kernels_reduce.cu
   ${PLINTH_GPU_COMMON_DIR}/kernels_rope.cu)
 file(GLOB PLINTH_GPU_HEADERS ${PLINTH_GPU_COMMON_DIR}/*.hpp ${PLINTH_GPU_COMMON_DIR}/*.cuh)
+# The kernels include backends/common's headers too (common.hpp -> op_checks.hpp); hipcc's
+# custom commands see no target usage requirements, so they name the directory themselves.
+set(PLINTH_BACKEND_COMMON_DIR ${CMAKE_CURRENT_LIST_DIR}/../common)
+file(GLOB PLINTH_BACKEND_COMMON_HEADERS ${PLINTH_BACKEND_COMMON_DIR}/*.hpp)
 
 # The GPU unit tests (tests/unit/backend_gpu_*.cpp) dlopen the built plugins; make the test
 # binary depend on them. Deferred to the end of the top-level directory, where the test

@@ -71,10 +71,12 @@ void gemv_path(Context &c, const float *x, int64_t M, int64_t K, const void *w, 
     for (int64_t m = 0; m < M; ++m)
       k.quantize_acts(x + m * K, K, m, qa);
   }
-  // Units of kGemvRowStep rows keep the 4-row kernels on full groups.
+  // Units of kGemvRowStep rows keep the 4-row kernels on full groups. A chunk streams at least
+  // 512 KiB (~10 us): waking a sleeping worker costs tens of microseconds on a busy or virtual
+  // machine, so smaller matrices (tiny models) run faster on the calling thread alone.
   const int64_t units = (N + kGemvRowStep - 1) / kGemvRowStep;
   const int64_t bytes_per_unit = static_cast<int64_t>(row_bytes(wdtype, K)) * kGemvRowStep;
-  c.pool.parallel_for(units, std::max<int64_t>(1, (64 << 10) / bytes_per_unit),
+  c.pool.parallel_for(units, std::max<int64_t>(1, (512 << 10) / bytes_per_unit),
                       [&](int64_t b, int64_t e, int) {
                         gemv_rows(k, w, wdtype, K, x, qa, M, b * kGemvRowStep,
                                   std::min(N, e * kGemvRowStep), y, ldy);

@@ -1,5 +1,7 @@
 #include "biogpt_model.hpp"
 
+#include "decoder_inputs.hpp"
+
 #include <cmath>
 
 #include "error.hpp"
@@ -98,40 +100,13 @@ Tensor BioGptModel::final_norm(const Tensor &h) const {
 }
 
 void BioGptModel::forward(const plugin::ForwardIO &io) const {
-  plugin::IntInput ids = io.require_ints("input_ids");
-  if (ids.shape.size() != 2)
-    fail(PLINTH_ERR_INVALID_ARGUMENT, "biogpt: input_ids must be [batch, seq]");
-  const int64_t B = ids.shape[0];
-  const int64_t T = ids.shape[1];
-  std::vector<int32_t> mask(static_cast<size_t>(B * T), 1);
-  if (auto m = io.ints("attention_mask")) {
-    if (m->shape != ids.shape)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "biogpt: attention_mask must match input_ids");
-    mask = m->data;
-  }
-  // Without position_ids BioGptModel numbers positions 0..T-1 in every row (cache_position),
-  // padding or not.
-  std::vector<int32_t> pos(static_cast<size_t>(B * T));
-  if (auto given = io.ints("position_ids")) {
-    if (given->shape != ids.shape)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "biogpt: position_ids must match input_ids");
-    pos = given->data;
-  } else {
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t t = 0; t < T; ++t)
-        pos[static_cast<size_t>(b * T + t)] = static_cast<int32_t>(t);
-  }
-
-  Tensor ids_t = ops_.from_host({B, T}, ids.data);
-  Tensor mask_t = ops_.from_host({B, T}, mask);
-  auto on_hidden = [&](int64_t i, const Tensor &h) {
-    const std::string name = "hidden_states." + std::to_string(i);
-    if (io.want(name)) io.emit(name, h);
-  };
-  Tensor h = final_norm(trunk(ids_t, pos, mask_t, nullptr, 0, on_hidden));
+  const plugin::DecoderInputs in = plugin::read_decoder_inputs(ops_, io, "biogpt");
+  const plugin::IntInput &ids = in.ids;
+  const int64_t B = in.B, T = in.T;
+  auto on_hidden = [&](int64_t i, const Tensor &h) { plugin::emit_hidden_state(io, i, h); };
+  Tensor h = final_norm(trunk(in.ids_t, in.pos, in.mask_t, nullptr, 0, on_hidden));
   // transformers' last hidden state is the one after the final layer norm.
-  const std::string last = "hidden_states." + std::to_string(cfg_.num_layers);
-  if (io.want(last)) io.emit(last, h);
+  plugin::emit_hidden_state(io, cfg_.num_layers, h);
 
   switch (head_) {
   case Head::base: io.emit("last_hidden_state", h); break;

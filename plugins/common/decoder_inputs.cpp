@@ -21,13 +21,19 @@ DecoderInputs read_decoder_inputs(const Ops &ops, const ForwardIO &io, const std
       fail(PLINTH_ERR_INVALID_ARGUMENT, family + ": attention_mask must match input_ids");
     mask = m->data;
   }
-  std::vector<int32_t> pos(static_cast<size_t>(B * T));
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t t = 0; t < T; ++t)
-      pos[static_cast<size_t>(b * T + t)] = static_cast<int32_t>(t);
+  if (auto given = io.ints("position_ids")) {
+    if (given->shape != in.ids.shape)
+      fail(PLINTH_ERR_INVALID_ARGUMENT, family + ": position_ids must match input_ids");
+    in.pos = given->data;
+  } else {
+    in.pos.resize(static_cast<size_t>(B * T));
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < T; ++t)
+        in.pos[static_cast<size_t>(b * T + t)] = static_cast<int32_t>(t);
+  }
 
   in.ids_t = ops.from_host({B, T}, in.ids.data);
-  in.pos_t = ops.from_host({B, T}, pos);
+  in.pos_t = ops.from_host({B, T}, in.pos);
   in.mask_t = ops.from_host({B, T}, mask);
   return in;
 }

@@ -1,5 +1,8 @@
 #include "gpt2_model.hpp"
 
+#include "decoder_inputs.hpp"
+#include "span_logits.hpp"
+
 #include <cmath>
 
 #include "error.hpp"
@@ -103,29 +106,9 @@ Tensor Gpt2Model::final_norm(const Tensor &h) const {
 }
 
 void Gpt2Model::forward(const plugin::ForwardIO &io) const {
-  plugin::IntInput ids = io.require_ints("input_ids");
-  if (ids.shape.size() != 2)
-    fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: input_ids must be [batch, seq]");
-  const int64_t B = ids.shape[0];
-  const int64_t T = ids.shape[1];
-  std::vector<int32_t> mask(static_cast<size_t>(B * T), 1);
-  if (auto m = io.ints("attention_mask")) {
-    if (m->shape != ids.shape)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: attention_mask must match input_ids");
-    mask = m->data;
-  }
-  // Without position_ids GPT2Model numbers positions 0..T-1 in every row (cache_position),
-  // padding or not.
-  std::vector<int32_t> pos(static_cast<size_t>(B * T));
-  if (auto given = io.ints("position_ids")) {
-    if (given->shape != ids.shape)
-      fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: position_ids must match input_ids");
-    pos = given->data;
-  } else {
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t t = 0; t < T; ++t)
-        pos[static_cast<size_t>(b * T + t)] = static_cast<int32_t>(t);
-  }
+  const plugin::DecoderInputs in = plugin::read_decoder_inputs(ops_, io, "gpt2");
+  const plugin::IntInput &ids = in.ids;
+  const int64_t B = in.B, T = in.T;
   Tensor token_types;
   if (auto tt = io.ints("token_type_ids")) {
     if (tt->shape != ids.shape)
@@ -133,28 +116,16 @@ void Gpt2Model::forward(const plugin::ForwardIO &io) const {
     token_types = ops_.from_host({B, T}, tt->data);
   }
 
-  Tensor ids_t = ops_.from_host({B, T}, ids.data);
-  Tensor mask_t = ops_.from_host({B, T}, mask);
-  auto on_hidden = [&](int64_t i, const Tensor &h) {
-    const std::string name = "hidden_states." + std::to_string(i);
-    if (io.want(name)) io.emit(name, h);
-  };
-  Tensor h = final_norm(trunk(ids_t, pos, token_types, mask_t, nullptr, 0, on_hidden));
+  auto on_hidden = [&](int64_t i, const Tensor &h) { plugin::emit_hidden_state(io, i, h); };
+  Tensor h = final_norm(trunk(in.ids_t, in.pos, token_types, in.mask_t, nullptr, 0, on_hidden));
   // transformers' last hidden state is the one after ln_f.
-  const std::string last = "hidden_states." + std::to_string(cfg_.num_layers);
-  if (io.want(last)) io.emit(last, h);
+  plugin::emit_hidden_state(io, cfg_.num_layers, h);
 
   switch (head_) {
   case Head::base: io.emit("last_hidden_state", h); break;
   case Head::causal_lm: io.emit("logits", lm_logits(h)); break;
   case Head::tok_cls: io.emit("logits", score_(ops_, h)); break;
-  case Head::qa: {
-    Tensor logits = score_(ops_, h); // [B, T, 2]
-    Tensor both = ops_.permute(logits, {2, 0, 1});
-    io.emit("start_logits", ops_.view(both, {B, T}, 0));
-    io.emit("end_logits", ops_.view(both, {B, T}, B * T));
-    break;
-  }
+  case Head::qa: plugin::emit_span_logits(ops_, io, score_(ops_, h)); break;
   case Head::seq_cls:
     io.emit("logits",
             score_(ops_, plugin::pool_last_non_pad(ops_, h, ids, cfg_.pad_token_id, "gpt2")));

@@ -28,6 +28,8 @@ struct Context {
   // thread (weight tiles) and one for the caller's thread (quantized activations).
   std::vector<std::vector<float>> thread_scratch;
   std::vector<unsigned char> act_scratch;
+  std::vector<float> attn_keys;                  // attention's transposed keys
+  std::vector<std::vector<float>> attn_scores;   // one score row per pool thread
 };
 
 inline Context *context_of(plinth_backend_ctx *ctx) { return reinterpret_cast<Context *>(ctx); }

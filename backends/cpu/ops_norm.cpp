@@ -1,7 +1,9 @@
 // Row-wise ops over the last dimension: normalisations, softmax, reductions, argmax, top-k.
-// Sums are accumulated in double: the result is the correctly rounded float that torch's
-// cascade summation approximates, independent of thread count.
+// Norm and reduction sums are accumulated in double: the result is the correctly rounded float
+// that torch's cascade summation approximates, independent of thread count. Softmax follows
+// torch's exact order instead (torch_order.hpp): attention weights feed cancellations.
 #include "backend.hpp"
+#include "torch_order.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -97,14 +99,8 @@ plinth_status softmax(plinth_backend_ctx *ctx, const plinth_tensor *x, plinth_te
         float mx = -std::numeric_limits<float>::infinity();
         for (int64_t j = 0; j < r.width; ++j)
           mx = std::max(mx, xr[j]);
-        double sum = 0.0;
-        for (int64_t j = 0; j < r.width; ++j) {
-          yr[j] = std::exp(xr[j] - mx);
-          sum += yr[j];
-        }
-        const float s = static_cast<float>(sum);
-        for (int64_t j = 0; j < r.width; ++j)
-          yr[j] /= s;
+        if (yr != xr) std::copy(xr, xr + r.width, yr);
+        torch_softmax_row(yr, r.width, mx); // torch's own rounding order (torch_order.hpp)
       }
     });
   });

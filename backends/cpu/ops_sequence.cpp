@@ -1,6 +1,7 @@
 // Sequence ops: rotary position embedding, scaled dot-product attention, depthwise conv.
 #include "backend.hpp"
 #include "kernels.hpp"
+#include "torch_order.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -92,12 +93,26 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
     float *op = f32(out), *pp = probs ? f32(probs) : nullptr;
     const Kernels &kern = kernels();
     constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+    Context &c = *context_of(ctx);
 
-    std::vector<std::vector<float>> scratch(static_cast<size_t>(pool_of(ctx).size()));
+    // Keys transposed per (batch, kv head) so that each score is one FMA chain over d computed
+    // 8 keys at a time (torch_order.hpp): torch's rounding, at vector speed. Queries of a
+    // group share one transposed copy.
+    const int64_t ld = (std::max<int64_t>(kv_len, 1) + 7) / 8 * 8;
+    c.attn_keys.resize(static_cast<size_t>(B * Hkv * D * ld));
+    float *ktp = c.attn_keys.data();
+    pool_of(ctx).parallel_for(B * Hkv, 1, [&](int64_t lo, int64_t hi, int) {
+      for (int64_t bh = lo; bh < hi; ++bh) {
+        const int64_t b = bh / Hkv, kh = bh % Hkv;
+        transpose_keys(kp + (b * Tk * Hkv + kh) * D, Hkv * D, kv_len, D, ktp + bh * D * ld, ld);
+      }
+    });
+
+    c.attn_scores.resize(static_cast<size_t>(pool_of(ctx).size()));
     // One task per (b, head, query); consecutive tasks share a head, so its keys stay cached.
     pool_of(ctx).parallel_for(B * Hq * Tq, 4, [&](int64_t lo, int64_t hi, int tid) {
-      std::vector<float> &s = scratch[static_cast<size_t>(tid)];
-      s.resize(static_cast<size_t>(std::max<int64_t>(kv_len, 1)));
+      std::vector<float> &s = c.attn_scores[static_cast<size_t>(tid)];
+      s.resize(static_cast<size_t>(ld));
       for (int64_t task = lo; task < hi; ++task) {
         const int64_t i = task % Tq, h = (task / Tq) % Hq, b = task / (Tq * Hq);
         const int64_t kh = h / group;
@@ -110,15 +125,15 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
         int64_t last = kv_len, first = 0;
         if (causal) last = std::clamp<int64_t>(qpos + 1, 0, kv_len);
         if (window > 0) first = std::clamp<int64_t>(qpos - window + 1, 0, kv_len);
+        score_chains(qr, ktp + (b * Hkv + kh) * D * ld, ld, D, first, last, scale, s.data());
         float mx = kNegInf;
         for (int64_t j = 0; j < kv_len; ++j) {
-          float sc = kNegInf;
           if (j >= first && j < last && (!mrow || mrow[j] != 0)) {
-            sc = kern.dot(qr, kp + ((b * Tk + j) * Hkv + kh) * D, D) * scale;
-            if (brow) sc += brow[j];
+            if (brow) s[j] = s[j] + brow[j];
+            mx = std::max(mx, s[j]);
+          } else {
+            s[j] = kNegInf;
           }
-          s[j] = sc;
-          mx = std::max(mx, sc);
         }
         if (mx == kNegInf) {
           // No visible key: uniform weights over [0, kv_len) (eager attention with a finite
@@ -127,14 +142,7 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
           for (int64_t j = 0; j < kv_len; ++j)
             s[j] = w;
         } else {
-          double sum = 0.0;
-          for (int64_t j = 0; j < kv_len; ++j) {
-            s[j] = s[j] == kNegInf ? 0.0f : std::exp(s[j] - mx);
-            sum += s[j];
-          }
-          const float inv = static_cast<float>(1.0 / sum);
-          for (int64_t j = 0; j < kv_len; ++j)
-            s[j] *= inv;
+          torch_softmax_row(s.data(), kv_len, mx);
         }
         std::fill(orow, orow + Dv, 0.0f);
         for (int64_t j = 0; j < kv_len; ++j)

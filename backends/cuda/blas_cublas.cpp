@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace plinth::gpu {
 namespace {
@@ -33,15 +34,44 @@ template <class F> bool bind(void *lib, const char *name, F &fn) {
 
 cublasOperation_t op(bool t) { return t ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
+// Why blas_open() returned nullptr, read by the same thread right after it for the context's
+// description.
+thread_local std::string g_missing = "plinth kernels";
+
+// libcublas by soname through the loader's search path (LD_LIBRARY_PATH can name the
+// directory of NVIDIA's Python wheels), then where the toolkit installs it, which is not
+// always on the loader's path.
+void *open_cublas() {
+  std::vector<std::string> names;
+  for (const char *soname : {"libcublas.so.13", "libcublas.so.12", "libcublas.so"})
+    names.emplace_back(soname);
+  std::vector<std::string> dirs;
+  if (const char *home = std::getenv("CUDA_HOME")) dirs.push_back(std::string(home) + "/lib64");
+  dirs.emplace_back("/usr/local/cuda/lib64");
+  dirs.emplace_back("/usr/local/cuda/targets/x86_64-linux/lib");
+  for (const std::string &dir : dirs)
+    for (const char *soname : {"libcublas.so.13", "libcublas.so.12"})
+      names.push_back(dir + "/" + soname);
+  for (const std::string &name : names)
+    if (void *lib = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL)) return lib;
+  return nullptr;
+}
+
 } // namespace
+
+const char *blas_missing_reason() { return g_missing.c_str(); }
 
 void *blas_open(void *stream) {
   const char *off = std::getenv("PLINTH_CUDA_NO_CUBLAS");
-  if (off && *off && std::string(off) != "0") return nullptr;
-  void *lib = nullptr;
-  for (const char *name : {"libcublas.so.13", "libcublas.so.12", "libcublas.so"})
-    if ((lib = dlopen(name, RTLD_NOW | RTLD_LOCAL))) break;
-  if (!lib) return nullptr;
+  if (off && *off && std::string(off) != "0") {
+    g_missing = "plinth kernels (PLINTH_CUDA_NO_CUBLAS is set)";
+    return nullptr;
+  }
+  void *lib = open_cublas();
+  if (!lib) {
+    g_missing = "plinth kernels (libcublas not found)";
+    return nullptr;
+  }
   auto *b = new Cublas();
   b->lib = lib;
   const bool ok = bind(lib, "cublasCreate_v2", b->create) &&
@@ -51,6 +81,8 @@ void *blas_open(void *stream) {
                   bind(lib, "cublasSgemmStridedBatched", b->sgemm_batched) &&
                   bind(lib, "cublasGetVersion_v2", b->get_version);
   if (!ok || b->create(&b->handle) != CUBLAS_STATUS_SUCCESS) {
+    g_missing = ok ? "plinth kernels (cublasCreate failed)"
+                   : "plinth kernels (libcublas lacks a needed symbol)";
     b->handle = nullptr;
     blas_close(b);
     return nullptr;
@@ -76,13 +108,16 @@ const char *blas_describe(void *blas) { return static_cast<Cublas *>(blas)->desc
 
 void blas_sgemm(void *blas, const BlasGemm &g) {
   auto *b = static_cast<Cublas *>(blas);
-  // cuBLAS is column-major: a row-major C = op(A) op(B) is the column-major
-  // C^T = op(B)^T op(A)^T, i.e. the same call with A and B (and M and N) swapped.
+  // cuBLAS is column-major: column_major() (blas.hpp, unit-tested) swaps the operands.
+  const ColumnMajorGemm c = column_major(g);
+  if (!fits_int32_blas(c))
+    fail("cuBLAS sgemm: a size, leading dimension or batch count exceeds the int range",
+         PLINTH_ERR_UNSUPPORTED);
   const cublasStatus_t st = b->sgemm_batched(
-      b->handle, op(g.trans_b), op(g.trans_a), static_cast<int>(g.N), static_cast<int>(g.M),
-      static_cast<int>(g.K), &g.alpha, g.B, static_cast<int>(g.ldb), g.stride_b, g.A,
-      static_cast<int>(g.lda), g.stride_a, &g.beta, g.C, static_cast<int>(g.ldc), g.stride_c,
-      static_cast<int>(g.batch));
+      b->handle, op(c.trans_first), op(c.trans_second), static_cast<int>(c.m),
+      static_cast<int>(c.n), static_cast<int>(c.k), &c.alpha, c.first, static_cast<int>(c.ld_first),
+      c.stride_first, c.second, static_cast<int>(c.ld_second), c.stride_second, &c.beta, c.C,
+      static_cast<int>(c.ldc), c.stride_c, static_cast<int>(c.batch));
   if (st != CUBLAS_STATUS_SUCCESS)
     fail("cuBLAS sgemm failed with status " + std::to_string(static_cast<int>(st)),
          PLINTH_ERR_BACKEND);

@@ -134,7 +134,9 @@ plinth_status create(const plinth_backend_options *options, plinth_backend_ctx *
         options->struct_size >= offsetof(plinth_backend_options, device_index) + sizeof(int32_t))
       index = options->device_index;
     const int n = device_count();
-    if (n == 0) return report(PLINTH_ERR_BACKEND, prefix + "found no " + api_name() + " device");
+    if (n == 0)
+      return report(PLINTH_ERR_BACKEND,
+                    prefix + "found no " + api_name() + " device (" + device_count_error() + ")");
     if (index < 0 || index >= n)
       return report(PLINTH_ERR_INVALID_ARGUMENT, prefix + "device_index " + std::to_string(index) +
                                                      " outside [0, " + std::to_string(n) + ")");
@@ -144,14 +146,17 @@ plinth_status create(const plinth_backend_options *options, plinth_backend_ctx *
     ctx->stream = stream_create();
     const DeviceInfo info = device_info(index);
     ctx->alloc.set_limit(info.total_memory / 4);
+    ctx->smem_limit = info.smem_per_block_optin;
     ctx->err = static_cast<DeviceErrorRecord *>(device_alloc(sizeof(DeviceErrorRecord)));
     if (!ctx->err) throw std::bad_alloc();
     memset_async(ctx->err, 0, sizeof(DeviceErrorRecord), ctx->stream);
     ctx->blas = blas_open(ctx->stream);
-    ctx->description = std::string(api_name()) + " device " + std::to_string(index) + ": " +
-                       info.name + " (compute " + std::to_string(info.major) + "." +
-                       std::to_string(info.minor) + ", " + mib(info.total_memory) +
-                       ", GEMM: " + (ctx->blas ? blas_describe(ctx->blas) : "plinth kernels") + ")";
+    ctx->description =
+        std::string(api_name()) + " device " + std::to_string(index) + ": " + info.name +
+        " (compute " + std::to_string(info.major) + "." + std::to_string(info.minor) + ", " +
+        std::to_string(info.multiprocessors) + " SMs, " + mib(info.total_memory) + ", driver " +
+        std::to_string(info.driver_version) + ", runtime " + std::to_string(info.runtime_version) +
+        ", GEMM: " + (ctx->blas ? blas_describe(ctx->blas) : blas_missing_reason()) + ")";
     stream_sync(ctx->stream);
     *out = reinterpret_cast<plinth_backend_ctx *>(ctx);
     return PLINTH_OK;
@@ -167,10 +172,24 @@ plinth_status create(const plinth_backend_options *options, plinth_backend_ctx *
   }
 }
 
-void destroy(plinth_backend_ctx *ctx) { delete context_of(ctx); }
+void destroy(plinth_backend_ctx *ctx) {
+  if (!ctx) return;
+  try {
+    use_device(context_of(ctx)->device); // the stream and memory belong to that device
+  } catch (...) {                        // a failed device cannot be helped here; free what we can
+  }
+  delete context_of(ctx);
+}
 
+// With a context: its device. Without one: the backend's name, and when the last
+// device_count() found nothing, why (a driver too old for the linked runtime says so here).
 const char *describe_ctx(plinth_backend_ctx *ctx) {
-  return ctx ? context_of(ctx)->description.c_str() : PLINTH_GPU_BACKEND_NAME;
+  if (ctx) return context_of(ctx)->description.c_str();
+  static thread_local std::string text;
+  const std::string reason = device_count_error();
+  text = reason.empty() ? std::string(PLINTH_GPU_BACKEND_NAME)
+                        : std::string(PLINTH_GPU_BACKEND_NAME) + " (no device: " + reason + ")";
+  return text.c_str();
 }
 
 const plinth_backend_ops kOps = PLINTH_BACKEND_OPS_INIT;

@@ -6,6 +6,7 @@
 
 #include "common.hpp"
 #include "kernels.hpp"
+#include "launch_plan.hpp"
 #include "op_table.hpp"
 #include "plinth_plugin.h"
 
@@ -47,6 +48,7 @@ struct Context {
   void *stream = nullptr;
   void *blas = nullptr; // vendor BLAS state, or nullptr
   std::string description;
+  size_t smem_limit = kDefaultSharedBytes; // dynamic shared memory per block (after opt-in)
   DeviceErrorRecord *err = nullptr;
   Allocator alloc;
   // Grow-only scratch for temporaries inside one op (stream order makes reuse safe).
@@ -80,9 +82,13 @@ inline plinth_status report(plinth_status status, const std::string &message) {
 // Reads the device error record (after a synchronisation) and throws if it is set.
 void raise_device_error(plinth_backend_ctx *ctx);
 
+// Every op runs on its context's device, whichever host thread calls it.
 template <class F> plinth_status guarded(const char *op, plinth_backend_ctx *ctx, F &&body) {
   return backend::guarded(g_host, PLINTH_GPU_BACKEND_NAME, "out of device memory", op,
-                          ctx != nullptr, std::forward<F>(body));
+                          ctx != nullptr, [&] {
+                            use_device(context_of(ctx)->device);
+                            body();
+                          });
 }
 
 // Validation shared with the CPU backend (backends/common/op_checks.hpp).

@@ -6,14 +6,6 @@
 
 namespace plinth::gpu {
 
-// Row kernels use one block per row; the block grows with the row (whole warps, <= 256).
-inline int row_block_threads(int64_t width) {
-  int t = 32;
-  while (t < 256 && t < width)
-    t *= 2;
-  return t;
-}
-
 // NaN ranks above every number (torch.argmax / topk); equal values rank by lower index.
 __device__ __forceinline__ bool ranks_above(float va, int ia, float vb, int ib) {
   const bool na = isnan(va), nb = isnan(vb);

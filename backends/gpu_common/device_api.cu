@@ -2,18 +2,49 @@
 #include "kernels.hpp"
 #include "launch.cuh"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace plinth::gpu {
+
+namespace {
+// Written by device_count(); read by describe(NULL) and create() to say why there is no
+// device. A static buffer, not a std::string: read from any thread without locking, and the
+// message changes only if the driver state does.
+char g_no_device_reason[256] = "";
+
+void set_reason(const char *what, const char *detail) {
+  std::snprintf(g_no_device_reason, sizeof g_no_device_reason, "%s%s", what, detail);
+}
+} // namespace
 
 int device_count() noexcept {
   int n = 0;
   // Fails without a driver or device (cudaErrorNoDevice, cudaErrorInsufficientDriver, ...):
-  // that is "no device here", not an error. Clear the sticky last-error state it leaves.
-  if (gpuGetDeviceCount(&n) != gpuSuccess) {
+  // that is "no device here", not an error. Clear the sticky last-error state it leaves, and
+  // keep the reason: a driver older than the runtime linked into this plugin looks exactly
+  // like a machine without a GPU otherwise.
+  const gpuError_t e = gpuGetDeviceCount(&n);
+  if (e != gpuSuccess) {
     (void)gpuGetLastError();
+    int driver = 0, runtime = 0;
+    (void)gpuDriverGetVersion(&driver);
+    (void)gpuRuntimeGetVersion(&runtime);
+    char versions[96];
+    std::snprintf(versions, sizeof versions, " (driver API version %d, runtime %d)", driver,
+                  runtime);
+    set_reason(gpuGetErrorString(e), versions);
     return 0;
   }
-  return n > 0 ? n : 0;
+  if (n <= 0) {
+    set_reason("the runtime reports 0 devices", "");
+    return 0;
+  }
+  g_no_device_reason[0] = '\0';
+  return n;
 }
+
+const char *device_count_error() noexcept { return g_no_device_reason; }
 
 DeviceInfo device_info(int index) {
   gpuDeviceProp p{};
@@ -23,12 +54,31 @@ DeviceInfo device_info(int index) {
   info.total_memory = p.totalGlobalMem;
   info.major = p.major;
   info.minor = p.minor;
+  info.multiprocessors = p.multiProcessorCount;
+#if defined(PLINTH_GPU_HIP)
+  // AMD GPUs give a block 64 KiB of LDS without an opt-in; the kernels stay within the 48 KiB
+  // every target has, so the HIP build never needs hipFuncSetAttribute.
+  info.smem_per_block_optin = kDefaultSharedBytes;
+#else
+  info.smem_per_block_optin = std::max<size_t>(p.sharedMemPerBlockOptin, kDefaultSharedBytes);
+#endif
   int v = 0;
   if (gpuRuntimeGetVersion(&v) == gpuSuccess) info.runtime_version = v;
+  v = 0;
+  if (gpuDriverGetVersion(&v) == gpuSuccess) info.driver_version = v;
   return info;
 }
 
 void set_device(int index) { check_gpu(gpuSetDevice(index), "set device"); }
+
+void use_device(int index) {
+  // The check costs no driver call; the runtime state is per host thread, and another
+  // library in the process (or another context of this plugin) may have switched it.
+  int current = -1;
+  if (gpuGetDevice(&current) == gpuSuccess && current == index) return;
+  (void)gpuGetLastError();
+  set_device(index);
+}
 
 const char *api_name() { return PLINTH_GPU_API_NAME; }
 

@@ -14,6 +14,7 @@ using gpuDeviceProp = hipDeviceProp_t;
 #define gpuGetDeviceCount hipGetDeviceCount
 #define gpuGetDeviceProperties hipGetDeviceProperties
 #define gpuSetDevice hipSetDevice
+#define gpuGetDevice hipGetDevice
 #define gpuGetErrorString hipGetErrorString
 #define gpuGetLastError hipGetLastError
 #define gpuMalloc hipMalloc
@@ -29,6 +30,7 @@ using gpuDeviceProp = hipDeviceProp_t;
 #define gpuStreamSynchronize hipStreamSynchronize
 #define gpuMemGetInfo hipMemGetInfo
 #define gpuRuntimeGetVersion hipRuntimeGetVersion
+#define gpuDriverGetVersion hipDriverGetVersion
 #define PLINTH_GPU_API_NAME "HIP"
 
 #else
@@ -41,6 +43,7 @@ using gpuDeviceProp = cudaDeviceProp;
 #define gpuGetDeviceCount cudaGetDeviceCount
 #define gpuGetDeviceProperties cudaGetDeviceProperties
 #define gpuSetDevice cudaSetDevice
+#define gpuGetDevice cudaGetDevice
 #define gpuGetErrorString cudaGetErrorString
 #define gpuGetLastError cudaGetLastError
 #define gpuMalloc cudaMalloc
@@ -56,17 +59,15 @@ using gpuDeviceProp = cudaDeviceProp;
 #define gpuStreamSynchronize cudaStreamSynchronize
 #define gpuMemGetInfo cudaMemGetInfo
 #define gpuRuntimeGetVersion cudaRuntimeGetVersion
+#define gpuDriverGetVersion cudaDriverGetVersion
 #define PLINTH_GPU_API_NAME "CUDA"
 #endif
+
+#include "launch_plan.hpp" // kWarp, grid_for and the other launch shapes
 
 #include <cstdint>
 
 namespace plinth::gpu {
-
-// Kernels reduce over "warps" of 32 lanes on every target. AMD's CDNA parts run 64-wide
-// wavefronts; a 32-wide shuffle there works on each half independently, so the same code is
-// correct on both (a block is then two of our warps per wavefront).
-constexpr int kWarp = 32;
 
 __device__ __forceinline__ float shfl_xor(float v, int lane_mask) {
 #if defined(PLINTH_GPU_HIP)
@@ -134,15 +135,6 @@ __device__ __forceinline__ int64_t global_index() {
 }
 __device__ __forceinline__ int64_t global_stride() {
   return static_cast<int64_t>(gridDim.x) * blockDim.x;
-}
-
-// Grid size for a grid-stride loop over n elements: enough blocks to fill the device, and no
-// more than the hardware allows.
-inline unsigned grid_for(int64_t n, int block) {
-  int64_t g = (n + block - 1) / block;
-  if (g < 1) g = 1;
-  if (g > 65535 * 8) g = 65535 * 8;
-  return static_cast<unsigned>(g);
 }
 
 inline gpuStream_t as_stream(void *s) { return static_cast<gpuStream_t>(s); }

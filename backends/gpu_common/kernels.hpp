@@ -14,14 +14,22 @@ namespace plinth::gpu {
 
 // ------------------------------------------------------------------ runtime (device_api.cu)
 int device_count() noexcept; // 0 when the runtime, the driver or a device is missing
+// Why the last device_count() found nothing ("" when it found devices): the runtime's error
+// (e.g. a driver older than the runtime this plugin was built with) or that it found none.
+const char *device_count_error() noexcept;
 struct DeviceInfo {
   std::string name;
   size_t total_memory = 0;
   int major = 0, minor = 0;
-  int runtime_version = 0;
+  int runtime_version = 0, driver_version = 0;
+  size_t smem_per_block_optin = 0; // dynamic shared memory a block may use after the opt-in
+  int multiprocessors = 0;
 };
 DeviceInfo device_info(int index);
 void set_device(int index);
+// Makes `index` the calling thread's current device (the runtime's current device is per
+// host thread, and a context may be used from any thread). Cheap when it already is.
+void use_device(int index);
 const char *api_name(); // "CUDA" or "HIP"
 void *stream_create();
 void stream_destroy(void *stream) noexcept;
@@ -169,14 +177,9 @@ struct AttentionArgs {
   float *partial = nullptr;
   int32_t splits = 1;
 };
-// Which kernel attention uses, and how much scratch it needs (floats), decided on the host.
-struct AttentionPlan {
-  bool tiled = false;
-  int32_t splits = 1;
-  int64_t scratch_floats = 0; // row_stats + partials
-};
-AttentionPlan plan_attention(const AttentionArgs &a);
-void launch_attention(const AttentionArgs &a, void *stream);
+// The plan (which kernel, launch shape, scratch) comes from plan_attention (launch_plan.hpp).
+struct AttentionPlan;
+void launch_attention(const AttentionArgs &a, const AttentionPlan &plan, void *stream);
 
 void launch_conv1d_depthwise(const float *x, const void *kernel, int32_t k_dtype, int64_t B,
                              int64_t T, int64_t C, int64_t L, int64_t center, float *y,

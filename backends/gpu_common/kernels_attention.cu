@@ -12,14 +12,13 @@
 #include "kernels.hpp"
 #include "launch.cuh"
 
-#include <algorithm>
-
 namespace plinth::gpu {
 namespace {
 
-constexpr int kBQ = 16, kBK = 32, kTiledWarps = 4, kMaxDvLanes = 8; // Dv <= 256 when tiled
-constexpr int kRowWarps = 4;
-constexpr int kMaxTiledDim = kMaxDvLanes * kWarp;
+// The geometry is shared with the host-side plan (launch_plan.hpp).
+constexpr int kBQ = kAttnBQ, kBK = kAttnBK, kTiledWarps = kAttnTiledWarps;
+constexpr int kMaxDvLanes = kAttnMaxDvLanes; // Dv <= 256 when tiled
+constexpr int kRowWarps = kAttnRowWarps;
 
 __device__ __forceinline__ int64_t imin(int64_t x, int64_t y) { return x < y ? x : y; }
 __device__ __forceinline__ int64_t imax(int64_t x, int64_t y) { return x > y ? x : y; }
@@ -278,64 +277,37 @@ __global__ void attention_probs_kernel(AttentionArgs a) {
   }
 }
 
-size_t tiled_smem(const AttentionArgs &a) {
-  return static_cast<size_t>(kBQ * a.D + kBK * (a.D + 1) + kBK * a.Dv) * sizeof(float);
-}
-
 } // namespace
 
-AttentionPlan plan_attention(const AttentionArgs &a) {
-  AttentionPlan p;
-  const int64_t rows = a.B * a.Hq * a.Tq;
-  // The tiled kernel keeps Dv / 32 accumulators per query in registers and must fit the 48 KiB
-  // of shared memory every target offers without opt-in (64 KiB LDS on AMD).
-  p.tiled = a.Tq > 4 && a.Dv <= kMaxTiledDim && a.D <= kMaxTiledDim && tiled_smem(a) <= 48 * 1024;
-  if (!p.tiled) {
-    // Enough blocks to fill a large GPU (~132 SMs x a few) when there are few queries, and
-    // chunks of at least 64 keys so the combine stays cheap.
-    int64_t splits = 1;
-    while (splits < 32 && rows * splits < 512 && a.kv_len / (splits * 2) >= 64)
-      splits *= 2;
-    p.splits = static_cast<int32_t>(splits);
-    p.scratch_floats = rows * splits * (a.Dv + 2);
-  }
-  if (a.probs) p.scratch_floats += rows * 2;
-  return p;
-}
-
-void launch_attention(const AttentionArgs &args, void *stream) {
+void launch_attention(const AttentionArgs &args, const AttentionPlan &plan, void *stream) {
   if (args.B * args.Hq * args.Tq <= 0) return;
-  if (args.Tq > 65535 && !plan_attention(args).tiled)
-    fail("attention: too many queries for the row kernel", PLINTH_ERR_UNSUPPORTED);
-  if (args.Hq > 65535 || args.B > 65535)
-    fail("attention: too many heads or batches", PLINTH_ERR_UNSUPPORTED);
+  if (plan.unsupported) fail(plan.unsupported, PLINTH_ERR_UNSUPPORTED);
   gpuStream_t s = as_stream(stream);
-  const AttentionPlan plan = plan_attention(args);
   AttentionArgs a = args;
+  const auto dim = [](const Grid3 &g) {
+    return dim3(static_cast<unsigned>(g.x), static_cast<unsigned>(g.y), static_cast<unsigned>(g.z));
+  };
   if (plan.tiled) {
-    const dim3 grid(static_cast<unsigned>((a.Tq + kBQ - 1) / kBQ), static_cast<unsigned>(a.Hq),
-                    static_cast<unsigned>(a.B));
-    attention_tiled_kernel<<<grid, kTiledWarps * kWarp, tiled_smem(a), s>>>(a);
+#if !defined(PLINTH_GPU_HIP)
+    // Above 48 KiB a kernel must opt in to the larger shared memory (per device and kernel;
+    // set on every such launch, so a context on another device gets it too).
+    if (plan.smem_bytes > kDefaultSharedBytes)
+      check_gpu(cudaFuncSetAttribute(attention_tiled_kernel,
+                                     cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                     static_cast<int>(plan.smem_bytes)),
+                "attention (tiled): shared memory opt-in");
+#endif
+    attention_tiled_kernel<<<dim(plan.grid), kTiledWarps * kWarp, plan.smem_bytes, s>>>(a);
     check_launch("attention (tiled)");
   } else {
     a.splits = plan.splits;
-    if (static_cast<int64_t>(a.B) * a.splits > 65535)
-      fail("attention: too many batches for the row kernel", PLINTH_ERR_UNSUPPORTED);
-    const size_t smem = static_cast<size_t>(a.D + kRowWarps * a.Dv + kRowWarps * 2) * sizeof(float);
-    if (smem > 48 * 1024) fail("attention: head dims too large", PLINTH_ERR_UNSUPPORTED);
-    const dim3 grid(static_cast<unsigned>(a.Tq), static_cast<unsigned>(a.Hq),
-                    static_cast<unsigned>(a.B * a.splits));
-    attention_row_kernel<<<grid, kRowWarps * kWarp, smem, s>>>(a);
+    attention_row_kernel<<<dim(plan.grid), kRowWarps * kWarp, plan.smem_bytes, s>>>(a);
     check_launch("attention (row)");
-    attention_combine_kernel<<<dim3(static_cast<unsigned>(a.Tq), static_cast<unsigned>(a.Hq),
-                                    static_cast<unsigned>(a.B)),
-                               128, 0, s>>>(a);
+    attention_combine_kernel<<<dim(plan.row_grid), 128, 0, s>>>(a);
     check_launch("attention (combine)");
   }
   if (a.probs) {
-    attention_probs_kernel<<<dim3(static_cast<unsigned>(a.Tq), static_cast<unsigned>(a.Hq),
-                                  static_cast<unsigned>(a.B)),
-                             128, 0, s>>>(a);
+    attention_probs_kernel<<<dim(plan.row_grid), 128, 0, s>>>(a);
     check_launch("attention (probs)");
   }
 }

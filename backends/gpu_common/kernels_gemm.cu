@@ -6,8 +6,6 @@
 #include "kernels.hpp"
 #include "launch.cuh"
 
-#include <algorithm>
-
 namespace plinth::gpu {
 namespace {
 
@@ -43,8 +41,11 @@ template <int DT> __global__ void __launch_bounds__(kThreads) gemm_kernel(GemmAr
     }
     for (int64_t m0 = static_cast<int64_t>(blockIdx.y) * kBM; m0 < rows;
          m0 += static_cast<int64_t>(gridDim.y) * kBM) {
+      // Every loop over acc is unrolled: a dynamic index would put it in local memory.
       float acc[kTM][kTN];
+#pragma unroll
       for (int i = 0; i < kTM; ++i)
+#pragma unroll
         for (int j = 0; j < kTN; ++j)
           acc[i][j] = 0.0f;
       for (int64_t k0 = 0; k0 < g.K; k0 += kBK) {
@@ -82,10 +83,12 @@ template <int DT> __global__ void __launch_bounds__(kThreads) gemm_kernel(GemmAr
         }
         __syncthreads();
       }
+#pragma unroll
       for (int i = 0; i < kTM; ++i) {
         const int64_t m = m0 + ty + 16 * i;
         if (m >= rows) continue;
         const int64_t row = g.order ? g.order[row_base + m] : m;
+#pragma unroll
         for (int j = 0; j < kTN; ++j) {
           const int64_t n = n0 + tx + 16 * j;
           if (n >= g.N) continue;
@@ -110,10 +113,11 @@ __global__ void add_bias_kernel(float *y, int64_t M, int64_t N, const void *bias
 
 void launch_gemm(const GemmArgs &g, void *stream) {
   if (g.M <= 0 || g.N <= 0 || g.batches <= 0) return;
-  const dim3 grid(static_cast<unsigned>((g.N + kBN - 1) / kBN),
-                  static_cast<unsigned>(std::min<int64_t>((g.M + kBM - 1) / kBM, 65535)),
-                  static_cast<unsigned>(std::min<int64_t>(g.batches, 65535)));
-  if (grid.x > 0x7fffffffu) fail("gemm: N too large", PLINTH_ERR_UNSUPPORTED);
+  static_assert(kBM == kGemmTile && kBN == kGemmTile, "launch_plan.hpp's gemm_grid");
+  const Grid3 g3 = gemm_grid(g.M, g.N, g.batches);
+  if (!grid_ok(g3)) fail("gemm: N too large", PLINTH_ERR_UNSUPPORTED);
+  const dim3 grid(static_cast<unsigned>(g3.x), static_cast<unsigned>(g3.y),
+                  static_cast<unsigned>(g3.z));
   gpuStream_t s = as_stream(stream);
   switch (g.b_dtype) {
   case PLINTH_DTYPE_F32: gemm_kernel<PLINTH_DTYPE_F32><<<grid, kThreads, 0, s>>>(g); break;

@@ -37,11 +37,12 @@ __global__ void copy_rows_kernel(const char *src, int64_t src_pitch, char *dst, 
   }
 }
 
-// One block per gathered row. Raw mode copies bytes of equal dtypes (in 2-byte units when
-// possible); otherwise the row is converted or dequantized to f32.
+// One block per gathered row. Raw mode copies the bytes of equal dtypes (in 4-byte words
+// when the table, the output and the row length allow: `words`); otherwise the row is
+// converted or dequantized to f32.
 __global__ void get_rows_kernel(const uint8_t *table, int32_t tdtype, int64_t rows, int64_t d,
                                 int64_t row_bytes, const int32_t *ids, int64_t n, void *out,
-                                int32_t odtype, DeviceErrorRecord *err) {
+                                int32_t odtype, bool words, DeviceErrorRecord *err) {
   for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
     const int32_t id = ids[i];
     const bool ok = id >= 0 && id < rows;
@@ -49,8 +50,15 @@ __global__ void get_rows_kernel(const uint8_t *table, int32_t tdtype, int64_t ro
     const uint8_t *src = table + (ok ? static_cast<int64_t>(id) : 0) * row_bytes;
     if (odtype == tdtype) {
       uint8_t *dst = static_cast<uint8_t *>(out) + i * row_bytes;
-      for (int64_t b = threadIdx.x; b < row_bytes; b += blockDim.x)
-        dst[b] = ok ? src[b] : 0;
+      if (words) {
+        const auto *s4 = reinterpret_cast<const uint32_t *>(src);
+        auto *d4 = reinterpret_cast<uint32_t *>(dst);
+        for (int64_t w = threadIdx.x; w < row_bytes / 4; w += blockDim.x)
+          d4[w] = ok ? s4[w] : 0u;
+      } else {
+        for (int64_t b = threadIdx.x; b < row_bytes; b += blockDim.x)
+          dst[b] = ok ? src[b] : 0;
+      }
       continue;
     }
     float *dst = static_cast<float *>(out) + i * d;
@@ -67,8 +75,6 @@ __global__ void get_rows_kernel(const uint8_t *table, int32_t tdtype, int64_t ro
     }
   }
 }
-
-bool aligned(uint64_t v, uint64_t a) { return v % a == 0; }
 
 } // namespace
 
@@ -101,20 +107,14 @@ void launch_permute(const void *x, void *y, int esize, const Permute4 &p, void *
 void launch_copy_rows(const void *src, int64_t src_pitch, void *dst, int64_t dst_pitch,
                       int64_t row_bytes, int64_t rows, void *stream) {
   if (rows <= 0 || row_bytes <= 0) return;
-  const uint64_t all = reinterpret_cast<uintptr_t>(src) | reinterpret_cast<uintptr_t>(dst) |
-                       static_cast<uint64_t>(src_pitch) | static_cast<uint64_t>(dst_pitch) |
-                       static_cast<uint64_t>(row_bytes);
   const auto *s = static_cast<const char *>(src);
   auto *d = static_cast<char *>(dst);
-  int unit = 1;
-  for (int u : {16, 8, 4, 2})
-    if (aligned(all, static_cast<uint64_t>(u))) {
-      unit = u;
-      break;
-    }
+  const int unit = copy_unit(reinterpret_cast<uintptr_t>(src), reinterpret_cast<uintptr_t>(dst),
+                             src_pitch, dst_pitch, row_bytes);
   const int64_t units = row_bytes / unit;
-  const dim3 grid(static_cast<unsigned>(std::min<int64_t>((units + kBlock - 1) / kBlock, 1024)),
-                  static_cast<unsigned>(std::min<int64_t>(rows, 65535)));
+  static_assert(kBlock == kCopyBlock, "launch_plan.hpp's copy_rows_grid");
+  const Grid3 g3 = copy_rows_grid(units, rows);
+  const dim3 grid(static_cast<unsigned>(g3.x), static_cast<unsigned>(g3.y));
   gpuStream_t st = as_stream(stream);
   switch (unit) {
   case 16:
@@ -142,9 +142,11 @@ void launch_get_rows(const void *table, int32_t table_dtype, int64_t rows, int64
   if (n <= 0) return;
   const int64_t row_bytes = static_cast<int64_t>(elems_bytes(table_dtype, d));
   const unsigned grid = static_cast<unsigned>(std::min<int64_t>(n, 65535 * 4));
+  const bool words = copy_unit(reinterpret_cast<uintptr_t>(table), reinterpret_cast<uintptr_t>(out),
+                               row_bytes, row_bytes, row_bytes) >= 4;
   get_rows_kernel<<<grid, 128, 0, as_stream(stream)>>>(static_cast<const uint8_t *>(table),
                                                        table_dtype, rows, d, row_bytes, ids, n, out,
-                                                       out_dtype, err);
+                                                       out_dtype, words, err);
   check_launch("get_rows");
 }
 

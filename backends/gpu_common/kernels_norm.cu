@@ -6,12 +6,8 @@
 #include "kernels.hpp"
 #include "launch.cuh"
 
-#include <algorithm>
-
 namespace plinth::gpu {
 namespace {
-
-unsigned row_grid(int64_t rows) { return static_cast<unsigned>(std::min<int64_t>(rows, 1 << 30)); }
 
 __global__ void layer_norm_kernel(const float *x, const void *w, int32_t wd, const void *b,
                                   int32_t bd, float eps, float *y, int64_t rows, int64_t width) {
@@ -82,23 +78,23 @@ void launch_layer_norm(const float *x, const void *w, int32_t w_dtype, const voi
                        int32_t b_dtype, float eps, float *y, int64_t rows, int64_t width,
                        void *stream) {
   if (rows <= 0 || width <= 0) return;
-  layer_norm_kernel<<<row_grid(rows), row_block_threads(width), 0, as_stream(stream)>>>(
-      x, w, w_dtype, b, b_dtype, eps, y, rows, width);
+  layer_norm_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
+                      as_stream(stream)>>>(x, w, w_dtype, b, b_dtype, eps, y, rows, width);
   check_launch("layer_norm");
 }
 
 void launch_rms_norm(const float *x, const void *w, int32_t w_dtype, float eps, float *y,
                      int64_t rows, int64_t width, void *stream) {
   if (rows <= 0 || width <= 0) return;
-  rms_norm_kernel<<<row_grid(rows), row_block_threads(width), 0, as_stream(stream)>>>(
-      x, w, w_dtype, eps, y, rows, width);
+  rms_norm_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
+                    as_stream(stream)>>>(x, w, w_dtype, eps, y, rows, width);
   check_launch("rms_norm");
 }
 
 void launch_softmax(const float *x, float *y, int64_t rows, int64_t width, void *stream) {
   if (rows <= 0 || width <= 0) return;
-  softmax_kernel<<<row_grid(rows), row_block_threads(width), 0, as_stream(stream)>>>(x, y, rows,
-                                                                                     width);
+  softmax_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
+                   as_stream(stream)>>>(x, y, rows, width);
   check_launch("softmax");
 }
 

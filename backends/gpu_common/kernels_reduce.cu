@@ -5,12 +5,8 @@
 #include "kernels.hpp"
 #include "launch.cuh"
 
-#include <algorithm>
-
 namespace plinth::gpu {
 namespace {
-
-unsigned row_grid(int64_t rows) { return static_cast<unsigned>(std::min<int64_t>(rows, 1 << 30)); }
 
 __global__ void reduce_kernel(int32_t op, const float *x, float *y, int64_t rows, int64_t width) {
   __shared__ float scratch[32];
@@ -81,23 +77,23 @@ __global__ void topk_kernel(const float *x, int32_t k, float *values, int32_t *i
 void launch_reduce(int32_t op, const float *x, float *y, int64_t rows, int64_t width,
                    void *stream) {
   if (rows <= 0) return;
-  reduce_kernel<<<row_grid(rows), row_block_threads(width), 0, as_stream(stream)>>>(op, x, y, rows,
-                                                                                    width);
+  reduce_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
+                  as_stream(stream)>>>(op, x, y, rows, width);
   check_launch("reduce");
 }
 
 void launch_argmax(const float *x, int32_t *y, int64_t rows, int64_t width, void *stream) {
   if (rows <= 0 || width <= 0) return;
-  argmax_kernel<<<row_grid(rows), row_block_threads(width), 0, as_stream(stream)>>>(x, y, rows,
-                                                                                    width);
+  argmax_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
+                  as_stream(stream)>>>(x, y, rows, width);
   check_launch("argmax");
 }
 
 void launch_topk(const float *x, int32_t k, float *values, int32_t *indices, int64_t rows,
                  int64_t width, void *stream) {
   if (rows <= 0 || k <= 0) return;
-  topk_kernel<<<row_grid(rows), row_block_threads(width), 0, as_stream(stream)>>>(
-      x, k, values, indices, rows, width);
+  topk_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
+                as_stream(stream)>>>(x, k, values, indices, rows, width);
   check_launch("topk");
 }
 

@@ -5,15 +5,13 @@
 // never lose precision) and the project's tiled GEMM otherwise.
 #include "backend.hpp"
 #include "blas.hpp"
+#include "dense_plan.hpp"
 
 #include <algorithm>
 #include <cstddef>
 
 namespace plinth::gpu::ops {
 namespace {
-
-// Bytes of converted f32 weight rows one BLAS call works on.
-constexpr int64_t kConvertChunkBytes = int64_t{64} << 20;
 
 void check_dims_fit(int64_t v, const char *what) {
   if (v > 0x7fffffff)
@@ -42,21 +40,12 @@ void weight_product(plinth_backend_ctx *ctx, const float *x, int64_t M, int64_t 
     return;
   }
   if (c.blas && K > 0) {
-    BlasGemm g;
-    g.trans_b = true; // w is [N, K]
-    g.M = M;
-    g.K = K;
-    g.A = x;
-    g.lda = K;
-    g.ldb = K;
-    g.ldc = N;
     if (wdtype == PLINTH_DTYPE_F32) {
-      g.N = N;
-      g.B = static_cast<const float *>(w);
-      g.C = y;
-      blas_sgemm(c.blas, g);
+      blas_sgemm(c.blas, blas_linear(x, M, K, static_cast<const float *>(w), 0, N, N, y));
     } else {
-      const int64_t rows = std::clamp<int64_t>(kConvertChunkBytes / (K * 4), 1, N);
+      // Whole rows converted to f32 in scratch, chunk by chunk; stream order lets the next
+      // chunk's conversion reuse the scratch once the previous product has read it.
+      const int64_t rows = convert_chunk_rows(K, N);
       float *tmp = static_cast<float *>(scratch(ctx, static_cast<size_t>(rows * K) * 4));
       const size_t rb = elems_bytes(wdtype, K);
       for (int64_t n0 = 0; n0 < N; n0 += rows) {
@@ -66,31 +55,13 @@ void weight_product(plinth_backend_ctx *ctx, const float *x, int64_t M, int64_t 
           launch_dequantize(src, wdtype, tmp, nb * K, c.stream);
         else
           launch_convert(src, wdtype, tmp, PLINTH_DTYPE_F32, nb * K, c.stream);
-        g.N = nb;
-        g.B = tmp;
-        g.C = y + n0;
-        blas_sgemm(c.blas, g);
+        blas_sgemm(c.blas, blas_linear(x, M, K, tmp, n0, nb, N, y));
       }
     }
     if (bp) launch_add_bias(y, M, N, bp, bd, c.stream);
     return;
   }
-  GemmArgs g;
-  g.M = M;
-  g.N = N;
-  g.K = K;
-  g.A = x;
-  g.a_sm = K;
-  g.a_sk = 1;
-  g.B = w;
-  g.b_dtype = wdtype;
-  g.b_sn = is_quantized(wdtype) ? static_cast<int64_t>(elems_bytes(wdtype, K)) : K;
-  g.b_sk = 1;
-  g.C = y;
-  g.ldc = N;
-  g.bias = bp;
-  g.bias_dtype = bd;
-  launch_gemm(g, c.stream);
+  launch_gemm(gemm_linear(x, M, K, w, wdtype, N, bp, bd, y), c.stream);
 }
 
 } // namespace
@@ -110,63 +81,18 @@ plinth_status linear(plinth_backend_ctx *ctx, const plinth_tensor *x, const plin
 plinth_status matmul(plinth_backend_ctx *ctx, const plinth_matmul_args *args) {
   return guarded("matmul", ctx, [&] {
     const MatmulShape sh = check_matmul(args);
-    const plinth_tensor *a = args->a, *b = args->b;
-    plinth_tensor *c = args->c;
-    const bool ta = sh.ta, tb = sh.tb;
-    const int64_t a1 = sh.a1, b1 = sh.b1, M = sh.M, K = sh.K, N = sh.N;
-    const int64_t *batch_shape = sh.batch_shape, *a_bs = sh.a_bs, *b_bs = sh.b_bs;
-    check_dims_fit(std::max({M, N, K, a1, b1}), "matrix dim");
-    if (M == 0 || N == 0) return;
+    check_dims_fit(std::max({sh.M, sh.N, sh.K, sh.a1, sh.b1}), "matrix dim");
+    if (sh.M == 0 || sh.N == 0) return;
     Context &cx = *context_of(ctx);
-    const int64_t batches = batch_shape[0] * batch_shape[1];
-    if (cx.blas && K > 0) {
+    const float *a = f32(args->a), *b = f32(args->b);
+    float *c = f32(args->c);
+    if (cx.blas && sh.K > 0) {
       // One strided-batched call per outer batch index; broadcast dims have stride 0.
-      for (int64_t i0 = 0; i0 < batch_shape[0]; ++i0) {
-        BlasGemm g;
-        g.trans_a = ta;
-        g.trans_b = tb;
-        g.M = M;
-        g.N = N;
-        g.K = K;
-        g.A = f32(a) + i0 * a_bs[0];
-        g.lda = a1;
-        g.stride_a = a_bs[1];
-        g.B = f32(b) + i0 * b_bs[0];
-        g.ldb = b1;
-        g.stride_b = b_bs[1];
-        g.C = f32(c) + i0 * batch_shape[1] * M * N;
-        g.ldc = N;
-        g.stride_c = M * N;
-        g.alpha = args->alpha;
-        g.beta = args->beta;
-        g.batch = batch_shape[1];
-        blas_sgemm(cx.blas, g);
-      }
+      for (int64_t i0 = 0; i0 < sh.batch_shape[0]; ++i0)
+        blas_sgemm(cx.blas, blas_matmul(sh, a, b, c, i0, args->alpha, args->beta));
       return;
     }
-    GemmArgs g;
-    g.M = M;
-    g.N = N;
-    g.K = K;
-    g.A = f32(a);
-    g.a_sm = ta ? 1 : a1;
-    g.a_sk = ta ? a1 : 1;
-    g.B = b->data;
-    g.b_dtype = PLINTH_DTYPE_F32;
-    g.b_sn = tb ? b1 : 1; // B[n, k] = op(b)[k, n]
-    g.b_sk = tb ? 1 : b1;
-    g.C = f32(c);
-    g.ldc = N;
-    g.alpha = args->alpha;
-    g.beta = args->beta;
-    g.batches = batches;
-    g.batch1 = batch_shape[1];
-    g.a_bs[0] = a_bs[0];
-    g.a_bs[1] = a_bs[1];
-    g.b_bs[0] = b_bs[0] * 4;
-    g.b_bs[1] = b_bs[1] * 4;
-    g.c_bs = M * N;
-    launch_gemm(g, cx.stream);
+    launch_gemm(gemm_matmul(sh, a, b, c, args->alpha, args->beta), cx.stream);
   });
 }
 
@@ -203,23 +129,7 @@ plinth_status linear_indexed(plinth_backend_ctx *ctx, const plinth_tensor *x,
     int32_t *offsets = ints, *order = ints + E + 1;
     memset_async(y->data, 0, nbytes(y), c.stream);
     launch_moe_group(i32(ids), M, E, offsets, order, c.err, c.stream);
-    GemmArgs g;
-    g.M = M;
-    g.N = N;
-    g.K = K;
-    g.A = f32(x);
-    g.a_sm = K;
-    g.B = w->data;
-    g.b_dtype = w->dtype;
-    g.b_sn = is_quantized(w->dtype) ? static_cast<int64_t>(elems_bytes(w->dtype, K)) : K;
-    g.C = f32(y);
-    g.ldc = N;
-    g.batches = E;
-    g.batch1 = E;
-    g.b_bs[1] = expert_bytes;
-    g.offsets = offsets;
-    g.order = order;
-    launch_gemm(g, c.stream);
+    launch_gemm(gemm_moe(f32(x), M, K, w->data, w->dtype, E, N, f32(y), offsets, order), c.stream);
   });
 }
 

@@ -83,11 +83,17 @@ void tensor_free(plinth_backend_ctx *ctx, plinth_tensor *t) {
   auto *meta = static_cast<TensorMeta *>(t->backend_data);
   if (meta && meta->magic == TensorMeta::kMagic) {
     if (meta->owns) {
-      // Stream order makes the block reusable at once (see Allocator).
-      if (ctx)
+      // Stream order makes the block reusable at once (see Allocator). A block the cache
+      // does not keep is freed on the context's device, whichever thread frees the tensor.
+      if (ctx) {
+        try {
+          use_device(context_of(ctx)->device);
+        } catch (...) { // a failed device: the free below reports nothing either
+        }
         context_of(ctx)->alloc.release(meta->alloc, meta->alloc_size);
-      else
+      } else {
         device_free(meta->alloc);
+      }
     }
     meta->magic = 0;
     delete meta;

@@ -93,7 +93,8 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
     a.window = args->window;
     a.key_mask = mask ? i32(mask) : nullptr;
     if (B * Hq * Tq == 0 || Dv == 0) return;
-    const AttentionPlan plan = plan_attention(a);
+    const AttentionPlan plan = plan_attention(a, context_of(ctx)->smem_limit);
+    if (plan.unsupported) fail(plan.unsupported, PLINTH_ERR_UNSUPPORTED);
     if (plan.scratch_floats > 0) {
       float *s = static_cast<float *>(scratch(ctx, static_cast<size_t>(plan.scratch_floats) * 4));
       if (a.probs) {
@@ -102,7 +103,7 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
       }
       a.partial = s;
     }
-    launch_attention(a, stream_of(ctx));
+    launch_attention(a, plan, stream_of(ctx));
   });
 }
 

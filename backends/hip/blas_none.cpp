@@ -8,6 +8,7 @@ namespace plinth::gpu {
 void *blas_open(void *) { return nullptr; }
 void blas_close(void *) noexcept {}
 const char *blas_describe(void *) { return "plinth kernels"; }
+const char *blas_missing_reason() { return "plinth kernels"; }
 void blas_sgemm(void *, const BlasGemm &) {
   fail("no vendor BLAS in this build", PLINTH_ERR_INTERNAL);
 }

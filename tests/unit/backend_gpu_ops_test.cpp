@@ -1,17 +1,23 @@
 // GPU backends (cuda, hip) against the CPU backend: every op on random inputs, results
 // compared within float tolerances. The plugins are opened from the build tree with dlopen,
-// exactly as the core opens them. Without a device (this is always so in CI) the op tests
-// skip with the reason; the load test still checks that the plugin opens and reports 0
-// devices cleanly.
+// exactly as the core opens them ($PLINTH_TEST_PLUGIN_DIR overrides the directory, for a
+// build copied to another path, as tools/gpu-check.sh does). Without a device (this is always
+// so in CI) the op tests skip with the reason the runtime gave; the load test still checks
+// that the plugin opens and reports 0 devices cleanly. GpuVsCpu.RealSizes runs the ops at
+// Mistral-7B / ESM-650M sizes and prints GPU timings; it needs PLINTH_GPU_BIG_TESTS=1.
 #include "plinth_plugin.h"
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -50,7 +56,9 @@ struct GpuPlugin {
   const plinth_backend_vtable *vt = nullptr;
   std::string why_not;
   explicit GpuPlugin(const std::string &name) {
-    const auto lib = std::filesystem::path(PLINTH_TEST_PLUGIN_DIR) / ("libplinth_" + name + ".so");
+    const char *dir = std::getenv("PLINTH_TEST_PLUGIN_DIR");
+    const auto lib = std::filesystem::path(dir && *dir ? dir : PLINTH_TEST_PLUGIN_DIR) /
+                     ("libplinth_" + name + ".so");
     if (!std::filesystem::exists(lib)) {
       why_not = lib.string() + " was not built (no " + name + " compiler on the build machine)";
       return;
@@ -177,7 +185,8 @@ protected:
     plugin_ = std::make_unique<GpuPlugin>(GetParam());
     if (!plugin_->vt) GTEST_SKIP() << plugin_->why_not;
     if (plugin_->vt->device_count() == 0)
-      GTEST_SKIP() << "no " << GetParam() << " device on this machine (device_count() == 0)";
+      GTEST_SKIP() << "no " << GetParam() << " device on this machine (device_count() == 0): "
+                   << plugin_->vt->describe(nullptr);
     cpu_vt_ =
         static_cast<const plinth_backend_vtable *>(plinth_cpu_backend_descriptor(host())->vtable);
     plinth_backend_options o{};
@@ -186,6 +195,9 @@ protected:
     ASSERT_EQ(plugin_->vt->create(&o, &gpu_), PLINTH_OK) << last_error();
     c_ = cpu_vt_->ops;
     g_ = plugin_->vt->ops;
+    static bool described = false; // once per run: which device, driver and GEMM
+    if (!described) std::printf("[ device   ] %s\n", plugin_->vt->describe(gpu_));
+    described = true;
   }
   void TearDown() override {
     for (auto &p : pairs_) {
@@ -312,7 +324,9 @@ TEST_P(GpuVsCpu, GetRowsEveryTableDtype) {
          g_->get_rows(gpu_, table.gpu, ids.gpu, out.gpu), "get_rows");
     expect_close(out, 0, 0, "get_rows dtype " + std::to_string(dt));
   }
-  // Out-of-range ids are found on the device and reported at the next synchronisation.
+  // Out-of-range ids are found on the device and reported at the next synchronisation (the
+  // CPU backend, standing in for a GPU in the harness self-check, refuses them at once).
+  if (std::string(GetParam()) == "cpu") return;
   Pair table = rand({10, 64}, 4), bad = ints({1}, {10}), out = zeros({1, 64});
   EXPECT_EQ(g_->get_rows(gpu_, table.gpu, bad.gpu, out.gpu), PLINTH_OK);
   EXPECT_EQ(g_->synchronize(gpu_), PLINTH_ERR_INVALID_ARGUMENT);
@@ -332,6 +346,14 @@ TEST_P(GpuVsCpu, LinearEveryWeightDtype) {
       expect_close(y, tol, tol, "linear dtype " + std::to_string(dt) + " M " + std::to_string(M));
     }
   }
+  // Rows of 100 elements: not 16-byte aligned, so the GEMV reads element by element.
+  for (int32_t dt : {PLINTH_DTYPE_F32, PLINTH_DTYPE_F16, PLINTH_DTYPE_BF16})
+    for (int64_t M : {1, 5, 20}) {
+      Pair x = rand({M, 100}, 43), w = rand({30, 100}, 44, dt), y = zeros({M, 30});
+      BOTH(c_->linear(cpu_, x.cpu, w.cpu, nullptr, y.cpu),
+           g_->linear(gpu_, x.gpu, w.gpu, nullptr, y.gpu), "linear");
+      expect_close(y, 2e-4f, 2e-4f, "linear K 100 dtype " + std::to_string(dt));
+    }
 }
 
 TEST_P(GpuVsCpu, MatmulTransposesBroadcastBeta) {
@@ -457,6 +479,7 @@ struct AttnCase {
   int64_t B, Tq, Tk, Hq, Hkv, D, Dv, kv_len, q_offset;
   int32_t causal, window;
   bool mask, bias, probs;
+  bool bias_batched = false; // bias [B, 1, Tq, Tk] instead of [1, Hq, Tq, Tk]
 };
 
 TEST_P(GpuVsCpu, AttentionMasksGqaBiasProbs) {
@@ -467,6 +490,12 @@ TEST_P(GpuVsCpu, AttentionMasksGqaBiasProbs) {
       {1, 1, 700, 8, 2, 128, 128, 513, 512, 1, 0, false, false, false}, // decode, long cache
       {2, 1, 300, 4, 4, 64, 64, 300, 299, 1, 100, true, false, true},   // decode, window
       {1, 3, 50, 2, 1, 320, 320, 50, 47, 1, 0, false, true, false},     // large heads: row path
+      // Chunked prefill: tiled queries at an offset into a partly filled cache.
+      {1, 20, 64, 4, 2, 64, 64, 50, 30, 1, 0, true, false, true},
+      {2, 37, 37, 2, 1, 64, 32, 0, 0, 1, 9, true, true, false, true}, // Dv < D, window, bias
+      // Head dim 256: tiled with the shared-memory opt-in (CUDA), the row kernel otherwise.
+      {1, 20, 20, 2, 2, 256, 256, 0, 0, 1, 0, false, false, true},
+      {2, 6, 5, 3, 3, 8, 8, 0, 0, 0, 0, true, false, true}, // tiny heads; row 0 sees no key
   };
   uint32_t seed = 20;
   for (const AttnCase &t : cases) {
@@ -479,7 +508,9 @@ TEST_P(GpuVsCpu, AttentionMasksGqaBiasProbs) {
         m[static_cast<size_t>(j)] = 0; // left padding in row 0 (all-masked queries included)
       mask = ints({t.B, t.Tk}, m);
     }
-    if (t.bias) bias = rand({1, t.Hq, t.Tq, t.Tk}, seed++);
+    if (t.bias)
+      bias =
+          t.bias_batched ? rand({t.B, 1, t.Tq, t.Tk}, seed++) : rand({1, t.Hq, t.Tq, t.Tk}, seed++);
     if (t.probs) probs = zeros({t.B, t.Hq, t.Tq, t.Tk});
     plinth_attention_args a{};
     a.struct_size = sizeof a;
@@ -501,6 +532,148 @@ TEST_P(GpuVsCpu, AttentionMasksGqaBiasProbs) {
   }
 }
 
+TEST_P(GpuVsCpu, LinearInConversionChunks) {
+  // Past 64 MiB of f32 rows the vendor-BLAS path converts the weights in chunks (two here,
+  // the second short); the own GEMM and the GEMV read them as stored.
+  for (int32_t dt : {PLINTH_DTYPE_F16, PLINTH_DTYPE_Q8_0}) {
+    const float tol = dt == PLINTH_DTYPE_Q8_0 ? 5e-2f : 1e-3f;
+    Pair w = rand({8300, 2048}, 40, dt), b = rand({8300}, 41);
+    for (int64_t M : {2, 16}) {
+      Pair x = rand({M, 2048}, 42), y = zeros({M, 8300});
+      BOTH(c_->linear(cpu_, x.cpu, w.cpu, b.cpu, y.cpu),
+           g_->linear(gpu_, x.gpu, w.gpu, b.gpu, y.gpu), "linear");
+      expect_close(y, tol, tol,
+                   "chunked linear dtype " + std::to_string(dt) + " M " + std::to_string(M));
+    }
+  }
+}
+
+// Mistral-7B and ESM-650M sizes: offsets past 2^31 bytes, the real launch grids, cuBLAS with
+// chunked conversion, flash-decoding over a long cache. Prints GPU timings.
+TEST_P(GpuVsCpu, RealSizes) {
+  if (!std::getenv("PLINTH_GPU_BIG_TESTS"))
+    GTEST_SKIP() << "set PLINTH_GPU_BIG_TESTS=1 to run (tools/gpu-check.sh does)";
+  const auto gpu_ms = [&](const std::function<plinth_status()> &op, int reps) {
+    EXPECT_EQ(op(), PLINTH_OK) << last_error(); // warm-up
+    EXPECT_EQ(g_->synchronize(gpu_), PLINTH_OK) << last_error();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < reps; ++r)
+      EXPECT_EQ(op(), PLINTH_OK) << last_error();
+    EXPECT_EQ(g_->synchronize(gpu_), PLINTH_OK) << last_error();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+               .count() /
+           reps;
+  };
+  const auto report = [](const std::string &what, double ms, const std::string &extra) {
+    std::printf("[ timing   ] %-44s %9.3f ms  %s\n", what.c_str(), ms, extra.c_str());
+  };
+  const auto gbs = [](double bytes, double ms) {
+    return std::to_string(static_cast<int>(bytes / (ms * 1e6))) + " GB/s";
+  };
+  const auto tflops = [](double flop, double ms) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.1f TFLOP/s", flop / (ms * 1e9));
+    return std::string(b);
+  };
+
+  // Mistral-7B: the f16 embedding / LM-head matrix [32000, 4096] (262 MB).
+  const int64_t V = 32000, H = 4096;
+  Pair table = rand({V, H}, 100, PLINTH_DTYPE_F16);
+  Pair ids = ints({4}, {0, static_cast<int32_t>(V - 1), 17, static_cast<int32_t>(V - 2)});
+  Pair emb = zeros({4, H});
+  BOTH(c_->get_rows(cpu_, table.cpu, ids.cpu, emb.cpu),
+       g_->get_rows(gpu_, table.gpu, ids.gpu, emb.gpu), "get_rows");
+  expect_close(emb, 0, 0, "get_rows [32000, 4096] f16");
+  for (int64_t M : {1, 4, 40}) {
+    Pair x = rand({M, H}, 101), y = zeros({M, V});
+    BOTH(c_->linear(cpu_, x.cpu, table.cpu, nullptr, y.cpu),
+         g_->linear(gpu_, x.gpu, table.gpu, nullptr, y.gpu), "lm head");
+    expect_close(y, 2e-3f, 1e-3f, "lm head M " + std::to_string(M));
+    const double ms =
+        gpu_ms([&] { return g_->linear(gpu_, x.gpu, table.gpu, nullptr, y.gpu); }, 10);
+    report("linear f16 [" + std::to_string(M) + ", 4096] x [32000, 4096]^T", ms,
+           M <= 8 ? gbs(2.0 * V * H, ms) : tflops(2.0 * M * V * H, ms));
+  }
+
+  // Mistral-7B attention: decoding over a 4096-slot cache, and a 512-token prompt.
+  {
+    Pair q = rand({1, 1, 32, 128}, 102), k = rand({1, 4096, 8, 128}, 103);
+    Pair v = rand({1, 4096, 8, 128}, 104), out = zeros({1, 1, 32, 128});
+    plinth_attention_args a{};
+    a.struct_size = sizeof a;
+    a.kv_len = 4000;
+    a.q_offset = 3999;
+    a.scale = 1.0f / std::sqrt(128.0f);
+    a.causal = 1;
+    plinth_attention_args ac = a, ag = a;
+    ac.q = q.cpu, ac.k = k.cpu, ac.v = v.cpu, ac.out = out.cpu;
+    ag.q = q.gpu, ag.k = k.gpu, ag.v = v.gpu, ag.out = out.gpu;
+    BOTH(c_->attention(cpu_, &ac), g_->attention(gpu_, &ag), "decode attention");
+    expect_close(out, 2e-5f, 1e-4f, "decode attention, 4000 of 4096 slots");
+    const double ms = gpu_ms([&] { return g_->attention(gpu_, &ag); }, 20);
+    report("attention decode 32x128 heads, 4000 keys", ms, gbs(2.0 * 4000 * 8 * 128 * 4, ms));
+  }
+  {
+    Pair q = rand({1, 512, 32, 128}, 105), k = rand({1, 512, 8, 128}, 106);
+    Pair v = rand({1, 512, 8, 128}, 107), out = zeros({1, 512, 32, 128});
+    plinth_attention_args a{};
+    a.struct_size = sizeof a;
+    a.scale = 1.0f / std::sqrt(128.0f);
+    a.causal = 1;
+    plinth_attention_args ac = a, ag = a;
+    ac.q = q.cpu, ac.k = k.cpu, ac.v = v.cpu, ac.out = out.cpu;
+    ag.q = q.gpu, ag.k = k.gpu, ag.v = v.gpu, ag.out = out.gpu;
+    BOTH(c_->attention(cpu_, &ac), g_->attention(gpu_, &ag), "prompt attention");
+    expect_close(out, 2e-5f, 1e-4f, "prompt attention 512");
+    const double ms = gpu_ms([&] { return g_->attention(gpu_, &ag); }, 10);
+    report("attention prompt 512, 32x128 heads, causal", ms,
+           tflops(2.0 * 2 * 32 * 512 * 512 * 128 / 2, ms));
+  }
+
+  // ESM-650M, batch 16 x 512 tokens: FFN up-projection, layer norm, padded attention.
+  {
+    const int64_t B = 16, T = 512, E = 1280, F = 5120, Hh = 20, D = 64;
+    Pair x = rand({B, T, E}, 108), w = rand({F, E}, 109), b = rand({F}, 110), y = zeros({B, T, F});
+    BOTH(c_->linear(cpu_, x.cpu, w.cpu, b.cpu, y.cpu), g_->linear(gpu_, x.gpu, w.gpu, b.gpu, y.gpu),
+         "esm ffn");
+    expect_close(y, 1e-3f, 1e-3f, "esm ffn [8192, 1280] x [5120, 1280]^T");
+    double ms = gpu_ms([&] { return g_->linear(gpu_, x.gpu, w.gpu, b.gpu, y.gpu); }, 5);
+    report("linear f32 [8192, 1280] x [5120, 1280]^T", ms, tflops(2.0 * B * T * E * F, ms));
+    Pair ln = zeros({B, T, E}), lw = rand({E}, 111), lb = rand({E}, 112);
+    BOTH(c_->layer_norm(cpu_, x.cpu, lw.cpu, lb.cpu, 1e-5f, ln.cpu),
+         g_->layer_norm(gpu_, x.gpu, lw.gpu, lb.gpu, 1e-5f, ln.gpu), "layer_norm");
+    expect_close(ln, 2e-5f, 2e-5f, "layer_norm [16, 512, 1280]");
+
+    Pair q = rand({B, T, Hh, D}, 113), k = rand({B, T, Hh, D}, 114), v = rand({B, T, Hh, D}, 115);
+    Pair out = zeros({B, T, Hh, D});
+    std::vector<int32_t> m(static_cast<size_t>(B * T), 1);
+    for (int64_t r = 0; r < B; ++r) // right padding: row r holds 512 - 24 r tokens
+      for (int64_t j = T - 24 * r; j < T; ++j)
+        m[static_cast<size_t>(r * T + j)] = 0;
+    Pair mask = ints({B, T}, m);
+    plinth_attention_args a{};
+    a.struct_size = sizeof a;
+    a.scale = 0.125f;
+    plinth_attention_args ac = a, ag = a;
+    ac.q = q.cpu, ac.k = k.cpu, ac.v = v.cpu, ac.out = out.cpu, ac.key_mask = mask.cpu;
+    ag.q = q.gpu, ag.k = k.gpu, ag.v = v.gpu, ag.out = out.gpu, ag.key_mask = mask.gpu;
+    BOTH(c_->attention(cpu_, &ac), g_->attention(gpu_, &ag), "esm attention");
+    expect_close(out, 2e-5f, 1e-4f, "esm attention 16 x 512, 20 heads, padding");
+    ms = gpu_ms([&] { return g_->attention(gpu_, &ag); }, 5);
+    report("attention 16 x 512, 20x64 heads, padded", ms, tflops(2.0 * 2 * B * Hh * T * T * D, ms));
+  }
+
+  // Sampling-side reductions over the vocabulary.
+  Pair logits = rand({16, V}, 116, PLINTH_DTYPE_F32, -10.0f, 10.0f);
+  Pair am = zeros({16}, PLINTH_DTYPE_I32), tv = zeros({16, 40}),
+       ti = zeros({16, 40}, PLINTH_DTYPE_I32);
+  BOTH(c_->argmax(cpu_, logits.cpu, am.cpu), g_->argmax(gpu_, logits.gpu, am.gpu), "argmax");
+  expect_close(am, 0, 0, "argmax [16, 32000]");
+  BOTH(c_->topk(cpu_, logits.cpu, 40, tv.cpu, ti.cpu),
+       g_->topk(gpu_, logits.gpu, 40, tv.gpu, ti.gpu), "topk");
+  expect_close(ti, 0, 0, "topk 40 of [16, 32000]");
+}
+
 TEST_P(GpuVsCpu, Conv1dDepthwise) {
   Pair x = rand({2, 13, 24}, 30), kern = rand({24, 5}, 31, PLINTH_DTYPE_F16),
        y = zeros({2, 13, 24});
@@ -510,6 +683,10 @@ TEST_P(GpuVsCpu, Conv1dDepthwise) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, GpuVsCpu, ::testing::Values("cuda", "hip"));
+// The CPU plugin in the GPU's place: every run, with or without a GPU, executes the whole
+// harness (shapes, arguments, tolerances of each case), so a mistake in a test shows up here
+// and not first on a rented GPU.
+INSTANTIATE_TEST_SUITE_P(HarnessSelfCheck, GpuVsCpu, ::testing::Values("cpu"));
 
 // Runs on every machine where the plugin was built: it must open without a GPU or driver,
 // and with no device report 0 and refuse create() with a clear message.

@@ -105,7 +105,21 @@ typedef struct plinth_attention_args {
   const plinth_tensor *key_mask; /* optional [B, Tk] i32 */
   const plinth_tensor *bias;     /* optional additive f32 [B|1, Hq|1, Tq, Tk] */
   plinth_tensor *probs;          /* optional output f32 [B, Hq, Tq, Tk]: the softmax weights */
+  /* Optional i32 tensors of one element on the backend (appended later; read only when
+   * struct_size covers them). When given, the op takes kv_len / q_offset from the tensor at
+   * the time it RUNS, not when it is enqueued, so one enqueued (or captured, see graph_begin)
+   * step serves every decode position. A device kv_len is the count itself (0: no slot in
+   * use, unlike the host field). The host kv_len is then an upper bound (0: Tk) that
+   * the device value must not exceed; a GPU backend plans its launch from it. A device kv_len
+   * outside [0, bound] or a negative q_offset is an error (reported by the op on host-memory
+   * backends, at the next read()/synchronize() on devices, which clamp meanwhile). Backends
+   * whose op table includes set_slice_dev honour these fields; older ones ignore them. */
+  const plinth_tensor *kv_len_dev;
+  const plinth_tensor *q_offset_dev;
 } plinth_attention_args;
+
+/* An executable recording of enqueued ops (CUDA / HIP graphs); see graph_begin. */
+typedef struct plinth_graph plinth_graph;
 
 /* Rotary embedding, applied in place semantics out = rope(x) (out may equal x).
  * x: [B, T, H, D] f32; positions: [B, T] i32. Rotates the first rot_dims of each head.
@@ -224,6 +238,45 @@ typedef struct plinth_backend_ops {
   plinth_status (*conv1d_depthwise)(plinth_backend_ctx *, const plinth_tensor *x,
                                     const plinth_tensor *kernel, int64_t center,
                                     plinth_tensor *out);
+
+  /* ---- appended later: decoding without host values. A reader checks struct_size before
+   * using any slot below (an older backend's table ends above) and treats NULL as absent. */
+
+  /* set_slice with the start read from start_i32 (one i32 element on the backend) when the
+   * op RUNS. dst narrowed along `dim` at *start_i32 must lie inside dst: a start outside
+   * [0, dst.shape[dim] - src.shape[dim]] is an error (reported by the op on host-memory
+   * backends, at the next read()/synchronize() on devices, which then write nothing). A
+   * backend that implements this slot also honours plinth_attention_args.kv_len_dev and
+   * q_offset_dev. */
+  plinth_status (*set_slice_dev)(plinth_backend_ctx *, plinth_tensor *dst, int32_t dim,
+                                 const plinth_tensor *start_i32, const plinth_tensor *src);
+
+  /* Graph capture and replay (CUDA / HIP graphs), so that a decode step costs one launch
+   * instead of one per op. All four slots are NULL on a backend without graphs (the CPU):
+   * the caller then runs its ops eagerly. Semantics:
+   *  - graph_begin starts recording on the context: ops called until graph_end are checked
+   *    and RECORDED, NOT EXECUTED. Their arguments (tensor addresses, shapes, host scalars)
+   *    are baked in; values a step changes must live in backend tensors (write them before
+   *    graph_launch; use set_slice_dev and kv_len_dev / q_offset_dev for positions).
+   *  - While recording, only ops that enqueue work may be called: tensor_new / tensor_view /
+   *    tensor_free and the compute ops. tensor_from_host, write, read and synchronize fail
+   *    (host transfers are not recorded), as does an op that would first have to upload
+   *    constants (e.g. rope's inv_freq for a new theta): run the step once eagerly first.
+   *  - Tensors created while recording come from memory the graph keeps reserved until
+   *    graph_free, so the addresses baked into it stay valid on every replay. Such a tensor
+   *    may be freed by the caller at any time (its memory stays with the graph) or kept (the
+   *    step's output, e.g. logits, read after each graph_launch); it is valid until both the
+   *    tensor and the graph are freed. Tensors created before recording that a graph uses
+   *    (weights, caches, inputs) must outlive the graph.
+   *  - graph_end stops recording and returns the graph (an error if any recorded op failed;
+   *    the context is then out of recording either way, and *out is NULL).
+   *  - graph_launch enqueues one replay, ordered with the other ops of the context like any
+   *    op; read()/synchronize() wait for it. graph_free(NULL) is a no-op.
+   *  - One recording at a time per context; a context may hold many graphs. */
+  plinth_status (*graph_begin)(plinth_backend_ctx *);
+  plinth_status (*graph_end)(plinth_backend_ctx *, plinth_graph **out);
+  plinth_status (*graph_launch)(plinth_backend_ctx *, plinth_graph *graph);
+  void (*graph_free)(plinth_backend_ctx *, plinth_graph *graph);
 } plinth_backend_ops;
 
 typedef struct plinth_backend_options {

@@ -3,8 +3,9 @@
 #   environment (nvidia-smi, nvcc, cmake, libraries) -> the build -> every op against the CPU
 #   backend (+ real Mistral-7B / ESM-650M sizes, + the own GEMM without cuBLAS) -> golden
 #   checks on cuda (f32; bf16 compared case by case with the CPU backend in bf16) -> demo
-#   greedy generations cpu vs cuda -> compute-sanitizer on a few op tests -> plinth bench on
-#   random 0.85B- and (time permitting) 7B-shaped Mistral checkpoints.
+#   greedy generations cpu vs cuda, cuda with decode-step graphs off and on -> compute-sanitizer
+#   on a few op tests -> plinth bench on random 0.85B- (graphs on and off) and (time permitting)
+#   7B-shaped Mistral checkpoints.
 # Every step has its own timeout and the run goes on after a failure; a summary comes last.
 #
 #   tools/gpu-check.sh                 (from anywhere; runs in the repository root)
@@ -177,15 +178,21 @@ step golden_f32 240 bash -c '
 row golden_f32 "$(last_line golden_f32 '^cuda:') / $(last_line golden_f32 '^cpu :') / $(last_line golden_f32 '^f32:' | cut -c6-)"
 grep '^FAIL' "$WORK/golden_f32.out" 2>/dev/null | cut -c1-160 | head -20 >"$WORK/f32_fails"
 
-step generate 90 bash -c '
+# cuda runs twice: eager decode steps (PLINTH_GPU_GRAPHS=0) and recorded ones replayed as
+# graphs (the default); both must give the CPU's text.
+step generate 120 bash -c '
   set -o pipefail
   for dt in f32 bf16; do
     cpu=$("$1" generate -m models/license-mistral --backend cpu --dtype $dt -n 32 --temp 0 2>/dev/null) ||
       { echo "cpu $dt failed"; exit 1; }
-    cuda=$("$1" generate -m models/license-mistral --backend cuda --dtype $dt -n 32 --temp 0 2>"$2/gen_err") ||
-      { echo "cuda $dt failed:"; cat "$2/gen_err"; exit 1; }
-    echo "--- $dt cpu : $cpu"; echo "--- $dt cuda: $cuda"; tail -2 "$2/gen_err"
-    [[ "$cpu" == "$cuda" ]] && echo "$dt: identical greedy text" || { echo "$dt: TEXT DIFFERS"; bad=1; }
+    echo "--- $dt cpu : $cpu"
+    for graphs in 0 1; do
+      cuda=$(PLINTH_GPU_GRAPHS=$graphs "$1" generate -m models/license-mistral --backend cuda --dtype $dt \
+        -n 32 --temp 0 2>"$2/gen_err") || { echo "cuda $dt graphs=$graphs failed:"; cat "$2/gen_err"; exit 1; }
+      echo "--- $dt cuda graphs=$graphs: $cuda"; tail -2 "$2/gen_err"
+      [[ "$cpu" == "$cuda" ]] && echo "$dt graphs=$graphs: identical greedy text" ||
+        { echo "$dt graphs=$graphs: TEXT DIFFERS"; bad=1; }
+    done
   done
   exit ${bad:-0}' _ "$PLINTH" "$WORK"
 row generate "$(grep -E 'identical|DIFFERS|failed' "$WORK/generate.out" 2>/dev/null | paste -sd' ' | cut -c1-110)"
@@ -236,7 +243,7 @@ row golden_bf16 "$(last_line golden_bf16 'bf16:')"
 # ------------------------------------------------------------------ compute-sanitizer
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
 if [[ -n $SAN ]]; then
-  SAN_TESTS='Backends/GpuVsCpu.AttentionMasksGqaBiasProbs:Backends/GpuVsCpu.LinearIndexed*:Backends/GpuVsCpu.NormsSoftmaxReductions:Backends/GpuVsCpu.GetRows*:Backends/GpuVsCpu.PermuteSliceSetSlice'
+  SAN_TESTS='Backends/GpuVsCpu.AttentionMasksGqaBiasProbs:Backends/GpuVsCpu.LinearIndexed*:Backends/GpuVsCpu.NormsSoftmaxReductions:Backends/GpuVsCpu.GetRows*:Backends/GpuVsCpu.PermuteSliceSetSlice:Backends/GpuVsCpu.AttentionDeviceSlots:Backends/GpuVsCpu.Graph*'
   step memcheck 100 "$SAN" --tool memcheck --error-exitcode 3 "$BUILD/bin/plinth_unit_tests" \
     --gtest_filter="$SAN_TESTS" --gtest_brief=1
   row memcheck "$(last_line memcheck 'ERROR SUMMARY|PASSED|FAILED  \]')"
@@ -249,10 +256,11 @@ else
 fi
 
 # ------------------------------------------------------------------ benchmarks
-bench() { # name model-dir extra-args...
+bench() { # name model-dir extra-args...  (BENCH_GRAPHS=0: decode steps without graphs)
   local name=$1 dir=$2
   shift 2
-  step "$name" 150 "$PLINTH" bench --backend cuda -m "$dir" --no-machine --json "$@"
+  step "$name" 150 env PLINTH_GPU_GRAPHS="${BENCH_GRAPHS:-1}" "$PLINTH" bench --backend cuda \
+    -m "$dir" --no-machine --json "$@"
   local rc=$? detail
   # The JSON object (indented) sits among the progress lines on stderr.
   detail=$(python3 - "$WORK/$name.out" "$name" "$BENCH_JSON" <<'PY' 2>/dev/null
@@ -284,6 +292,8 @@ if [[ -x $MAKE_MODEL ]]; then
   row make_0.85b "$(du -sh "$M085" 2>/dev/null | cut -f1) in $M085"
   if [[ -f $M085/config.json ]]; then
     bench bench_0.85b "$M085" --prompt 512 --gen 64 --repeat 3
+    # The same without graphs: what replaying the recorded decode step saves per token.
+    BENCH_GRAPHS=0 bench bench_0.85b_nograph "$M085" --prompt 512 --gen 64 --repeat 3
     bench bench_0.85b_b16 "$M085" --prompt 128 --gen 32 --batch 16 --repeat 2
     bench bench_0.85b_q8 "$M085" --prompt 512 --gen 64 --repeat 2 --quant q8
   fi

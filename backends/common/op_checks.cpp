@@ -253,6 +253,18 @@ void check_slice(const char *op, const plinth_tensor *whole, const char *wn,
   check_narrow(whole, wn, part, pn, dim, start);
 }
 
+void check_i32_scalar(const plinth_tensor *t, const char *name) {
+  check_i32(t, name);
+  if (numel(t) != 1) fail(describe(name, t) + ": expected one element");
+}
+
+int64_t check_slice_dev(const plinth_tensor *whole, const plinth_tensor *part, int32_t dim,
+                        const plinth_tensor *start_i32) {
+  check_slice("set_slice_dev", whole, "dst", part, "src", dim, 0);
+  check_i32_scalar(start_i32, "start");
+  return whole->shape[dim] - part->shape[dim] + 1;
+}
+
 void check_get_rows(const plinth_tensor *table, const plinth_tensor *ids,
                     const plinth_tensor *out) {
   check_tensor(table, "table");
@@ -526,6 +538,12 @@ AttentionShape check_attention(const plinth_attention_args *args) {
         (bias->shape[1] != Hq && bias->shape[1] != 1) || bias->shape[2] != Tq ||
         bias->shape[3] != Tk)
       fail(describe("bias", bias) + " must be [B|1, Hq|1, Tq, Tk] for " + all);
+  }
+  if (PLINTH_HAS_FIELD(args, plinth_attention_args, q_offset_dev)) {
+    s.kv_len_dev = args->kv_len_dev;
+    s.q_offset_dev = args->q_offset_dev;
+    if (s.kv_len_dev) check_i32_scalar(s.kv_len_dev, "kv_len_dev");
+    if (s.q_offset_dev) check_i32_scalar(s.q_offset_dev, "q_offset_dev");
   }
   if (const plinth_tensor *probs = s.probs) {
     check_f32(probs, "probs");

@@ -145,6 +145,15 @@ void check_permute(const plinth_tensor *x, const int32_t *perm, const plinth_ten
 // slice / set_slice: `part` is `whole` narrowed along `dim` at `start`, neither quantized.
 void check_slice(const char *op, const plinth_tensor *whole, const char *wn,
                  const plinth_tensor *part, const char *pn, int32_t dim, int64_t start);
+// set_slice_dev's arguments: `part` fits `whole` along `dim` (checked at start 0; the start is
+// read where the op runs) and start_i32 is one i32 element. Returns how many positions the
+// start may take: whole.shape[dim] - part.shape[dim] + 1.
+int64_t check_slice_dev(const plinth_tensor *whole, const plinth_tensor *part, int32_t dim,
+                        const plinth_tensor *start_i32);
+// A one-element i32 tensor holding a value an op reads where it runs (set_slice_dev's start,
+// attention's kv_len_dev / q_offset_dev).
+void check_i32_scalar(const plinth_tensor *t, const char *name);
+
 // get_rows' arguments: table [rows, D], ids i32, out [*ids.shape, D] in f32 or the table's
 // dtype. The ids themselves are not read.
 void check_get_rows(const plinth_tensor *table, const plinth_tensor *ids,
@@ -207,11 +216,14 @@ RopeShape check_rope(const plinth_rope_args *args);
 
 // attention's arguments, validated: q [B, Tq, Hq, D], k [B, Tk, Hkv, D], v [B, Tk, Hkv, Dv],
 // out [B, Tq, Hq, Dv], and the optional key_mask [B, Tk], bias [B|1, Hq|1, Tq, Tk] and
-// probs [B, Hq, Tq, Tk] (nullptr when absent or past struct_size).
+// probs [B, Hq, Tq, Tk] (nullptr when absent or past struct_size), and the optional i32
+// scalars kv_len_dev / q_offset_dev; with kv_len_dev, kv_len is the upper bound its value
+// must respect (the backend reads the value where the op runs).
 struct AttentionShape {
   int64_t B = 0, Tq = 0, Hq = 0, D = 0, Tk = 0, Hkv = 0, Dv = 0, kv_len = 0;
   const plinth_tensor *mask = nullptr, *bias = nullptr;
   plinth_tensor *probs = nullptr;
+  const plinth_tensor *kv_len_dev = nullptr, *q_offset_dev = nullptr;
 };
 AttentionShape check_attention(const plinth_attention_args *args);
 

@@ -165,6 +165,22 @@ plinth_status set_slice(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim
   });
 }
 
+plinth_status set_slice_dev(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim,
+                            const plinth_tensor *start_i32, const plinth_tensor *src) {
+  return guarded("set_slice_dev", ctx, [&] {
+    const int64_t starts = check_slice_dev(dst, src, dim, start_i32);
+    // Host memory: the start is read now, when the op runs.
+    const int64_t start = *i32(start_i32);
+    if (start < 0 || start >= starts)
+      fail("start = " + std::to_string(start) + " puts " + describe("src", src) + " outside " +
+           describe("dst", dst) + " along dim " + std::to_string(dim));
+    const Split s = split_at(dst, dim);
+    copy_narrow(ctx, static_cast<const char *>(src->data), src->shape[dim],
+                static_cast<char *>(dst->data), s.dim, src->shape[dim], s, dtype_size(dst->dtype),
+                0, start);
+  });
+}
+
 plinth_status get_rows(plinth_backend_ctx *ctx, const plinth_tensor *table,
                        const plinth_tensor *ids, plinth_tensor *out) {
   return guarded("get_rows", ctx, [&] {

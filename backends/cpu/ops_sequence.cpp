@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace plinth::cpu::ops {
@@ -78,7 +79,19 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
     const plinth_tensor *q = args->q, *k = args->k, *v = args->v;
     plinth_tensor *out = args->out;
     const int64_t B = sh.B, Tq = sh.Tq, Hq = sh.Hq, D = sh.D, Tk = sh.Tk, Hkv = sh.Hkv, Dv = sh.Dv;
-    const int64_t kv_len = sh.kv_len;
+    // Host memory: the _dev values are read here, when the op runs.
+    int64_t kv_len = sh.kv_len, q_offset = args->q_offset;
+    if (sh.kv_len_dev) {
+      const int32_t dev = *i32(sh.kv_len_dev);
+      if (dev < 0 || dev > sh.kv_len)
+        fail("kv_len_dev = " + std::to_string(dev) + " outside [0, " + std::to_string(sh.kv_len) +
+             "] (the bound given by kv_len)");
+      kv_len = dev;
+    }
+    if (sh.q_offset_dev) {
+      q_offset = *i32(sh.q_offset_dev);
+      if (q_offset < 0) fail("q_offset_dev = " + std::to_string(q_offset) + " is negative");
+    }
     const plinth_tensor *mask = sh.mask, *bias = sh.bias;
     plinth_tensor *probs = sh.probs;
     const int64_t bias_hs = bias && bias->shape[1] != 1 ? Tq * Tk : 0;
@@ -86,7 +99,7 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
     const int64_t group = Hq / Hkv;
     const float scale = args->scale;
     const bool causal = args->causal != 0;
-    const int64_t window = args->window, q_offset = args->q_offset;
+    const int64_t window = args->window;
     const float *qp = f32(q), *kp = f32(k), *vp = f32(v);
     const float *bp = bias ? f32(bias) : nullptr;
     const int32_t *mp = mask ? i32(mask) : nullptr;

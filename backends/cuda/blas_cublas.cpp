@@ -4,6 +4,7 @@
 // PLINTH_CUDA_NO_CUBLAS=1 is set, the project's own GEMM kernels do the work instead.
 #include "blas.hpp"
 #include "common.hpp"
+#include "kernels.hpp"
 
 #include <cublas_v2.h>
 #include <dlfcn.h>
@@ -24,8 +25,14 @@ struct Cublas {
   decltype(&cublasSetMathMode) set_math_mode = nullptr;
   decltype(&cublasSgemmStridedBatched) sgemm_batched = nullptr;
   decltype(&cublasGetVersion_v2) get_version = nullptr;
+  decltype(&cublasSetWorkspace_v2) set_workspace = nullptr; // optional (cuBLAS >= 11.4)
+  void *workspace = nullptr;
   std::string description;
 };
+
+// A fixed workspace for cuBLAS (the size NVIDIA recommends for Hopper), so that a product
+// recorded into a graph never makes cuBLAS allocate one itself, and replays find it in place.
+constexpr size_t kWorkspaceBytes = size_t{32} << 20;
 
 template <class F> bool bind(void *lib, const char *name, F &fn) {
   fn = reinterpret_cast<F>(dlsym(lib, name));
@@ -90,6 +97,16 @@ void *blas_open(void *stream) {
   // Plain f32 products (no TF32): the golden checks compare against float32 references.
   b->set_math_mode(b->handle, CUBLAS_DEFAULT_MATH);
   b->set_stream(b->handle, static_cast<cudaStream_t>(stream));
+  // Without the symbol or the memory cuBLAS keeps its own workspace (allocated outside any
+  // recording, on the first eager product).
+  if (bind(lib, "cublasSetWorkspace_v2", b->set_workspace)) {
+    b->workspace = device_alloc(kWorkspaceBytes);
+    if (b->workspace &&
+        b->set_workspace(b->handle, b->workspace, kWorkspaceBytes) != CUBLAS_STATUS_SUCCESS) {
+      device_free(b->workspace);
+      b->workspace = nullptr;
+    }
+  }
   int version = 0;
   b->get_version(b->handle, &version);
   b->description = "cuBLAS " + std::to_string(version);
@@ -100,6 +117,7 @@ void blas_close(void *blas) noexcept {
   auto *b = static_cast<Cublas *>(blas);
   if (!b) return;
   if (b->handle && b->destroy) b->destroy(b->handle);
+  device_free(b->workspace); // after the handle: cuBLAS may use it until destroyed
   if (b->lib) dlclose(b->lib);
   delete b;
 }

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
+#include <string>
 
 namespace plinth::gpu {
 
@@ -72,8 +74,67 @@ Context::~Context() {
   stream_destroy(stream);
 }
 
+GraphPool::~GraphPool() {
+  for (auto &[p, size] : owned_)
+    main_.release(p, size);
+}
+
+std::pair<void *, size_t> GraphPool::allocate(size_t bytes) {
+  if (open_) {
+    auto it = free_.lower_bound(bytes);
+    if (it != free_.end() && it->first <= bytes + bytes / 2 + 4096) {
+      std::pair<void *, size_t> block{it->second, it->first};
+      free_.erase(it);
+      return block;
+    }
+  }
+  auto block = main_.allocate(bytes);
+  try {
+    owned_.emplace(block.first, block.second);
+  } catch (...) {
+    main_.release(block.first, block.second);
+    throw;
+  }
+  return block;
+}
+
+void GraphPool::release(void *p, size_t size) noexcept {
+  if (!p) return;
+  try {
+    owned_.emplace(p, size); // no-op for the pool's own blocks
+    if (open_) free_.emplace(size, p);
+  } catch (...) { // out of host memory: keep the block reserved forever rather than reuse it
+  }
+}
+
+void *GraphPool::scratch(size_t bytes) {
+  if (bytes > scratch_size_) {
+    if (scratch_) release(scratch_, scratch_size_);
+    scratch_ = nullptr;
+    scratch_size_ = 0;
+    auto [p, size] = allocate(bytes);
+    scratch_ = p;
+    scratch_size_ = size;
+  }
+  return scratch_;
+}
+
+void check_not_recording(plinth_backend_ctx *ctx, const char *what) {
+  if (context_of(ctx)->recording)
+    fail(std::string(what) + " cannot be recorded: call it before graph_begin or after graph_end",
+         PLINTH_ERR_UNSUPPORTED);
+}
+
+std::pair<void *, size_t> allocate_block(plinth_backend_ctx *ctx, size_t bytes,
+                                         std::shared_ptr<GraphPool> *pool) {
+  Context &c = *context_of(ctx);
+  *pool = c.recording;
+  return c.recording ? c.recording->allocate(bytes) : c.alloc.allocate(bytes);
+}
+
 void *scratch(plinth_backend_ctx *ctx, size_t bytes) {
   Context &c = *context_of(ctx);
+  if (c.recording) return c.recording->scratch(bytes);
   if (bytes > c.scratch_size) {
     if (c.scratch) c.alloc.release(c.scratch, c.scratch_size);
     c.scratch = nullptr;
@@ -92,10 +153,22 @@ void raise_device_error(plinth_backend_ctx *ctx) {
   stream_sync(c.stream);
   if (!rec.flag) return;
   memset_async(c.err, 0, sizeof rec, c.stream); // report each error once
+  const std::string where = "(reported at synchronisation) ";
+  const std::string value = std::to_string(rec.value), limit = std::to_string(rec.limit);
+  switch (rec.op) {
+  case kErrSetSliceDev:
+    fail(where + "set_slice_dev: start = " + value + " outside [0, " + limit +
+         "]; nothing was written");
+  case kErrAttentionKvLen:
+    fail(where + "attention: kv_len_dev = " + value + " outside [0, " + limit +
+         "] (the bound given by kv_len); it was clamped");
+  case kErrAttentionQOffset:
+    fail(where + "attention: q_offset_dev = " + value + " is negative; 0 was used");
+  default: break;
+  }
   const char *op = rec.op == kErrGetRows ? "get_rows" : "linear_indexed";
-  fail(std::string("(reported at synchronisation) ") + op + ": ids[" + std::to_string(rec.index) +
-       "] = " + std::to_string(rec.value) + " outside [0, " + std::to_string(rec.limit) +
-       "); the affected output rows are zero");
+  fail(where + op + ": ids[" + std::to_string(rec.index) + "] = " + value + " outside [0, " +
+       limit + "); the affected output rows are zero");
 }
 
 } // namespace plinth::gpu
@@ -151,12 +224,15 @@ plinth_status create(const plinth_backend_options *options, plinth_backend_ctx *
     if (!ctx->err) throw std::bad_alloc();
     memset_async(ctx->err, 0, sizeof(DeviceErrorRecord), ctx->stream);
     ctx->blas = blas_open(ctx->stream);
+    const char *graphs = std::getenv("PLINTH_GPU_GRAPHS");
+    ctx->graphs_enabled = !(graphs && std::string(graphs) == "0");
     ctx->description =
         std::string(api_name()) + " device " + std::to_string(index) + ": " + info.name +
         " (compute " + std::to_string(info.major) + "." + std::to_string(info.minor) + ", " +
         std::to_string(info.multiprocessors) + " SMs, " + mib(info.total_memory) + ", driver " +
         std::to_string(info.driver_version) + ", runtime " + std::to_string(info.runtime_version) +
-        ", GEMM: " + (ctx->blas ? blas_describe(ctx->blas) : blas_missing_reason()) + ")";
+        ", GEMM: " + (ctx->blas ? blas_describe(ctx->blas) : blas_missing_reason()) +
+        (ctx->graphs_enabled ? "" : ", graphs off (PLINTH_GPU_GRAPHS=0)") + ")";
     stream_sync(ctx->stream);
     *out = reinterpret_cast<plinth_backend_ctx *>(ctx);
     return PLINTH_OK;

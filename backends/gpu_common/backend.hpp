@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -43,6 +44,34 @@ private:
   size_t limit_ = size_t{1} << 30;
 };
 
+// The memory of one graph recording (ops_graph.cpp): every block a tensor or scratch gets
+// while recording, kept reserved until the graph and all of those tensors are freed, since
+// their addresses are baked into the graph. Blocks freed during the recording may back later
+// tensors of the same recording (a captured stream is one chain of nodes, so the order holds
+// on every replay); blocks freed afterwards just wait. Returned to the context's allocator
+// when the last owner lets go.
+class GraphPool {
+public:
+  explicit GraphPool(Allocator &main) : main_(main) {}
+  GraphPool(const GraphPool &) = delete;
+  GraphPool &operator=(const GraphPool &) = delete;
+  ~GraphPool();
+  std::pair<void *, size_t> allocate(size_t bytes);
+  // Takes a block back (or adopts one from the context's allocator freed while recording).
+  void release(void *p, size_t size) noexcept;
+  // Grow-only scratch of the recording (the context's own scratch stays out of the graph).
+  void *scratch(size_t bytes);
+  void close() noexcept { open_ = false; } // recording over: freed blocks are not reused
+
+private:
+  Allocator &main_;
+  bool open_ = true;
+  std::multimap<size_t, void *> free_; // reusable while recording
+  std::map<void *, size_t> owned_;     // every block, returned to main_ at the end
+  void *scratch_ = nullptr;
+  size_t scratch_size_ = 0;
+};
+
 struct Context {
   int device = 0;
   void *stream = nullptr;
@@ -57,8 +86,18 @@ struct Context {
   // RoPE inverse frequencies, computed on the host in f32 exactly as transformers does and
   // uploaded once per (theta, rot_dims).
   std::map<std::pair<float, int64_t>, std::pair<void *, size_t>> inv_freq;
+  // While graph_begin .. graph_end records: the recording's memory (nullptr otherwise).
+  std::shared_ptr<GraphPool> recording;
+  bool graphs_enabled = true; // PLINTH_GPU_GRAPHS=0 turns graph_begin off
   ~Context();
 };
+
+// Fails an op that cannot be recorded (host transfers, waits) while a graph is recorded.
+void check_not_recording(plinth_backend_ctx *ctx, const char *what);
+// Device memory for a new tensor: from the recording's pool while recording, else the cache.
+// *pool is set to the pool that owns the block (nullptr: the context's allocator).
+std::pair<void *, size_t> allocate_block(plinth_backend_ctx *ctx, size_t bytes,
+                                         std::shared_ptr<GraphPool> *pool);
 
 inline Context *context_of(plinth_backend_ctx *ctx) { return reinterpret_cast<Context *>(ctx); }
 inline void *stream_of(plinth_backend_ctx *ctx) { return context_of(ctx)->stream; }
@@ -73,7 +112,8 @@ struct TensorMeta {
   bool owns = false;
   void *alloc = nullptr;
   size_t alloc_size = 0;
-  size_t bytes = 0; // addressable from tensor->data
+  size_t bytes = 0;                // addressable from tensor->data
+  std::shared_ptr<GraphPool> pool; // set when the block belongs to a graph's recording
 };
 
 inline plinth_status report(plinth_status status, const std::string &message) {

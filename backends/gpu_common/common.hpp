@@ -40,7 +40,16 @@ inline size_t elems_bytes(int32_t dtype, int64_t n) {
 // Errors that only the device can see (an id outside its table, read on the device) are
 // recorded here, in device memory, and reported by the next read() or synchronize(): checking
 // them where the op is enqueued would cost a host round-trip per op.
-enum DeviceErrorOp : int32_t { kErrNone = 0, kErrGetRows = 1, kErrLinearIndexed = 2 };
+// The set_slice_dev / attention codes are for positions read on the device (value outside
+// [0, limit]: set_slice_dev wrote nothing, attention clamped).
+enum DeviceErrorOp : int32_t {
+  kErrNone = 0,
+  kErrGetRows = 1,
+  kErrLinearIndexed = 2,
+  kErrSetSliceDev = 3,
+  kErrAttentionKvLen = 4,
+  kErrAttentionQOffset = 5
+};
 struct DeviceErrorRecord {
   int32_t flag; // 0 until the first error; set by atomicCAS so the first error wins
   int32_t op;   // DeviceErrorOp

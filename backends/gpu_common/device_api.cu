@@ -131,4 +131,33 @@ void memset_async(void *dst, int value, size_t bytes, void *stream) {
   check_gpu(gpuMemsetAsync(dst, value, bytes, as_stream(stream)), "memset");
 }
 
+void stream_begin_capture(void *stream) {
+  // Relaxed: a tensor allocated while recording may call cudaMalloc (allowed in this mode);
+  // the backend itself keeps host transfers and waits out of a recording.
+  check_gpu(gpuStreamBeginCapture(as_stream(stream), gpuStreamCaptureModeRelaxed),
+            "begin graph capture");
+}
+
+void *stream_end_capture(void *stream) {
+  gpuGraph_t graph = nullptr;
+  check_gpu(gpuStreamEndCapture(as_stream(stream), &graph), "end graph capture");
+  gpuGraphExec_t exec = nullptr;
+#if defined(PLINTH_GPU_HIP)
+  const gpuError_t e = hipGraphInstantiate(&exec, graph, nullptr, nullptr, 0);
+#else
+  const gpuError_t e = cudaGraphInstantiate(&exec, graph, 0);
+#endif
+  (void)gpuGraphDestroy(graph); // the executable graph is independent of its template
+  check_gpu(e, "instantiate graph");
+  return exec;
+}
+
+void graph_exec_launch(void *exec, void *stream) {
+  check_gpu(gpuGraphLaunch(static_cast<gpuGraphExec_t>(exec), as_stream(stream)), "launch graph");
+}
+
+void graph_exec_destroy(void *exec) noexcept {
+  if (exec) (void)gpuGraphExecDestroy(static_cast<gpuGraphExec_t>(exec));
+}
+
 } // namespace plinth::gpu

@@ -31,6 +31,14 @@ using gpuDeviceProp = hipDeviceProp_t;
 #define gpuMemGetInfo hipMemGetInfo
 #define gpuRuntimeGetVersion hipRuntimeGetVersion
 #define gpuDriverGetVersion hipDriverGetVersion
+using gpuGraph_t = hipGraph_t;
+using gpuGraphExec_t = hipGraphExec_t;
+#define gpuStreamBeginCapture hipStreamBeginCapture
+#define gpuStreamCaptureModeRelaxed hipStreamCaptureModeRelaxed
+#define gpuStreamEndCapture hipStreamEndCapture
+#define gpuGraphDestroy hipGraphDestroy
+#define gpuGraphLaunch hipGraphLaunch
+#define gpuGraphExecDestroy hipGraphExecDestroy
 #define PLINTH_GPU_API_NAME "HIP"
 
 #else
@@ -60,6 +68,14 @@ using gpuDeviceProp = cudaDeviceProp;
 #define gpuMemGetInfo cudaMemGetInfo
 #define gpuRuntimeGetVersion cudaRuntimeGetVersion
 #define gpuDriverGetVersion cudaDriverGetVersion
+using gpuGraph_t = cudaGraph_t;
+using gpuGraphExec_t = cudaGraphExec_t;
+#define gpuStreamBeginCapture cudaStreamBeginCapture
+#define gpuStreamCaptureModeRelaxed cudaStreamCaptureModeRelaxed
+#define gpuStreamEndCapture cudaStreamEndCapture
+#define gpuGraphDestroy cudaGraphDestroy
+#define gpuGraphLaunch cudaGraphLaunch
+#define gpuGraphExecDestroy cudaGraphExecDestroy
 #define PLINTH_GPU_API_NAME "CUDA"
 #endif
 

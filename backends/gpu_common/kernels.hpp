@@ -40,6 +40,12 @@ void copy_h2d(void *dst, const void *src, size_t bytes, void *stream);
 void copy_d2h(void *dst, const void *src, size_t bytes, void *stream);
 void copy_d2d(void *dst, const void *src, size_t bytes, void *stream);
 void memset_async(void *dst, int value, size_t bytes, void *stream);
+// Graph capture of the stream (relaxed mode: allocations may happen meanwhile; host transfers
+// and waits must not). end_capture instantiates the graph and returns the executable one.
+void stream_begin_capture(void *stream);
+void *stream_end_capture(void *stream);
+void graph_exec_launch(void *exec, void *stream);
+void graph_exec_destroy(void *exec) noexcept;
 
 // ------------------------------------------------------------------ data movement
 // n elements of esize (1, 2, 4 or 8) bytes each set to the low esize bytes of `pattern`.
@@ -59,6 +65,11 @@ void launch_permute(const void *x, void *y, int esize, const Permute4 &p, void *
 // slice, set_slice and every other strided block copy.
 void launch_copy_rows(const void *src, int64_t src_pitch, void *dst, int64_t dst_pitch,
                       int64_t row_bytes, int64_t rows, void *stream);
+// The same with dst moved by *start * start_bytes, *start read on the device (set_slice_dev).
+// A start outside [0, starts) copies nothing and is recorded as a device error.
+void launch_copy_rows_at(const void *src, int64_t src_pitch, void *dst, int64_t dst_pitch,
+                         int64_t row_bytes, int64_t rows, const int32_t *start, int64_t start_bytes,
+                         int64_t starts, DeviceErrorRecord *err, void *stream);
 // out[i, :] = table[ids[i], :] (converted to f32 when out_dtype is f32 and the table is not,
 // copied as raw bytes when the dtypes match). An id outside [0, rows) gives a zero row and a
 // device error record.
@@ -164,6 +175,10 @@ struct AttentionArgs {
   float *out = nullptr;
   int64_t B = 0, Tq = 0, Tk = 0, Hq = 0, Hkv = 0, D = 0, Dv = 0;
   int64_t kv_len = 0, q_offset = 0;
+  // Optional device scalars read when the kernels run: they replace kv_len (which is then
+  // their upper bound) and q_offset. Out-of-range values are clamped and recorded in err.
+  const int32_t *kv_len_dev = nullptr, *q_offset_dev = nullptr;
+  DeviceErrorRecord *err = nullptr;
   float scale = 1.0f;
   int32_t causal = 0;
   int64_t window = 0;

@@ -23,6 +23,25 @@ constexpr int kRowWarps = kAttnRowWarps;
 __device__ __forceinline__ int64_t imin(int64_t x, int64_t y) { return x < y ? x : y; }
 __device__ __forceinline__ int64_t imax(int64_t x, int64_t y) { return x > y ? x : y; }
 
+// kv_len_dev / q_offset_dev, read when the kernel runs: a.kv_len (their upper bound on
+// entry) and a.q_offset take their values, clamped to [0, bound] and >= 0. The main kernel
+// (`report`) records a clamped value once, in its first thread.
+__device__ __forceinline__ void resolve_positions(AttentionArgs &a, bool report) {
+  const bool first =
+      report && threadIdx.x == 0 && blockIdx.x == 0 && blockIdx.y == 0 && blockIdx.z == 0;
+  if (a.kv_len_dev) {
+    const int64_t v = *a.kv_len_dev;
+    const int64_t c = v < 0 ? 0 : (v > a.kv_len ? a.kv_len : v);
+    if (c != v && first) record_error(a.err, kErrAttentionKvLen, 0, v, a.kv_len);
+    a.kv_len = c;
+  }
+  if (a.q_offset_dev) {
+    const int64_t v = *a.q_offset_dev;
+    if (v < 0 && first) record_error(a.err, kErrAttentionQOffset, 0, v, 0);
+    a.q_offset = v < 0 ? 0 : v;
+  }
+}
+
 __device__ __forceinline__ bool visible(const AttentionArgs &a, int64_t b, int64_t i, int64_t j) {
   if (j >= a.kv_len) return false;
   if (a.key_mask && a.key_mask[b * a.Tk + j] == 0) return false;
@@ -64,6 +83,7 @@ __device__ void write_uniform(const AttentionArgs &a, int64_t b, int64_t kh, flo
 // that lane j reading key j's element d hits distinct banks), V [kBK][Dv].
 __global__ void __launch_bounds__(kTiledWarps *kWarp) attention_tiled_kernel(AttentionArgs a) {
   extern __shared__ float smem[];
+  resolve_positions(a, true);
   const int64_t D = a.D, Dv = a.Dv, Dp = D + 1;
   float *Qs = smem, *Ks = Qs + kBQ * D, *Vs = Ks + kBK * Dp;
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
@@ -160,6 +180,7 @@ __global__ void __launch_bounds__(kTiledWarps *kWarp) attention_tiled_kernel(Att
 // Dynamic shared memory: q [D], acc [kRowWarps][Dv], per-warp (max, sum) [kRowWarps][2].
 __global__ void attention_row_kernel(AttentionArgs a) {
   extern __shared__ float smem[];
+  resolve_positions(a, true);
   float *qs = smem, *accs = qs + a.D, *stats = accs + kRowWarps * a.Dv;
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   const int64_t i = blockIdx.x, h = blockIdx.y;
@@ -219,6 +240,7 @@ __global__ void attention_row_kernel(AttentionArgs a) {
 
 // grid: (Tq, Hq, B); merges the splits of one query.
 __global__ void attention_combine_kernel(AttentionArgs a) {
+  resolve_positions(a, false);
   const int64_t i = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int64_t row = (b * a.Hq + h) * a.Tq + i;
   const float *part = a.partial + row * a.splits * (a.Dv + 2);
@@ -253,6 +275,7 @@ __global__ void attention_combine_kernel(AttentionArgs a) {
 
 // grid: (Tq, Hq, B); the softmax weights from the statistics, scores recomputed.
 __global__ void attention_probs_kernel(AttentionArgs a) {
+  resolve_positions(a, false);
   const int64_t i = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int64_t row = (b * a.Hq + h) * a.Tq + i;
   const float M = a.row_stats[row * 2], L = a.row_stats[row * 2 + 1];

@@ -23,11 +23,29 @@ template <class T> __global__ void permute_kernel(const T *x, T *y, Permute4 p, 
   }
 }
 
+// Where a copy's destination starts when the start is read on the device (set_slice_dev):
+// dst + *start * bytes, for a start in [0, limit); otherwise nothing is copied and the
+// first thread records the error. start == nullptr: dst as given.
+struct DeviceStart {
+  const int32_t *start = nullptr;
+  int64_t bytes = 0, limit = 0;
+  DeviceErrorRecord *err = nullptr;
+};
+
 // One block row per copied row (grid.y, looped past the 65535 limit), threads across it in
 // units of T (the widest unit that every address and length is aligned to).
 template <class T>
 __global__ void copy_rows_kernel(const char *src, int64_t src_pitch, char *dst, int64_t dst_pitch,
-                                 int64_t units, int64_t rows) {
+                                 int64_t units, int64_t rows, DeviceStart at) {
+  if (at.start) {
+    const int64_t start = *at.start;
+    if (start < 0 || start >= at.limit) {
+      if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0)
+        record_error(at.err, kErrSetSliceDev, 0, start, at.limit - 1);
+      return;
+    }
+    dst += start * at.bytes;
+  }
   for (int64_t r = blockIdx.y; r < rows; r += gridDim.y) {
     const T *s = reinterpret_cast<const T *>(src + r * src_pitch);
     T *d = reinterpret_cast<T *>(dst + r * dst_pitch);
@@ -35,6 +53,42 @@ __global__ void copy_rows_kernel(const char *src, int64_t src_pitch, char *dst, 
          u += static_cast<int64_t>(gridDim.x) * blockDim.x)
       d[u] = s[u];
   }
+}
+
+void copy_rows(const void *src, int64_t src_pitch, void *dst, int64_t dst_pitch, int64_t row_bytes,
+               int64_t rows, const DeviceStart &at, void *stream) {
+  if (rows <= 0 || row_bytes <= 0) return;
+  const auto *s = static_cast<const char *>(src);
+  auto *d = static_cast<char *>(dst);
+  // A device start moves dst by a multiple of at.bytes: the unit must divide that too.
+  const uint64_t dst_bits = reinterpret_cast<uintptr_t>(dst) | static_cast<uint64_t>(at.bytes);
+  const int unit =
+      copy_unit(reinterpret_cast<uintptr_t>(src), dst_bits, src_pitch, dst_pitch, row_bytes);
+  const int64_t units = row_bytes / unit;
+  static_assert(kBlock == kCopyBlock, "launch_plan.hpp's copy_rows_grid");
+  const Grid3 g3 = copy_rows_grid(units, rows);
+  const dim3 grid(static_cast<unsigned>(g3.x), static_cast<unsigned>(g3.y));
+  gpuStream_t st = as_stream(stream);
+  switch (unit) {
+  case 16:
+    copy_rows_kernel<uint4><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows, at);
+    break;
+  case 8:
+    copy_rows_kernel<uint2><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows, at);
+    break;
+  case 4:
+    copy_rows_kernel<uint32_t>
+        <<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows, at);
+    break;
+  case 2:
+    copy_rows_kernel<uint16_t>
+        <<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows, at);
+    break;
+  default:
+    copy_rows_kernel<uint8_t><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows, at);
+    break;
+  }
+  check_launch("copy_rows");
 }
 
 // One block per gathered row. Raw mode copies the bytes of equal dtypes (in 4-byte words
@@ -106,34 +160,18 @@ void launch_permute(const void *x, void *y, int esize, const Permute4 &p, void *
 
 void launch_copy_rows(const void *src, int64_t src_pitch, void *dst, int64_t dst_pitch,
                       int64_t row_bytes, int64_t rows, void *stream) {
-  if (rows <= 0 || row_bytes <= 0) return;
-  const auto *s = static_cast<const char *>(src);
-  auto *d = static_cast<char *>(dst);
-  const int unit = copy_unit(reinterpret_cast<uintptr_t>(src), reinterpret_cast<uintptr_t>(dst),
-                             src_pitch, dst_pitch, row_bytes);
-  const int64_t units = row_bytes / unit;
-  static_assert(kBlock == kCopyBlock, "launch_plan.hpp's copy_rows_grid");
-  const Grid3 g3 = copy_rows_grid(units, rows);
-  const dim3 grid(static_cast<unsigned>(g3.x), static_cast<unsigned>(g3.y));
-  gpuStream_t st = as_stream(stream);
-  switch (unit) {
-  case 16:
-    copy_rows_kernel<uint4><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
-    break;
-  case 8:
-    copy_rows_kernel<uint2><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
-    break;
-  case 4:
-    copy_rows_kernel<uint32_t><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
-    break;
-  case 2:
-    copy_rows_kernel<uint16_t><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
-    break;
-  default:
-    copy_rows_kernel<uint8_t><<<grid, kBlock, 0, st>>>(s, src_pitch, d, dst_pitch, units, rows);
-    break;
-  }
-  check_launch("copy_rows");
+  copy_rows(src, src_pitch, dst, dst_pitch, row_bytes, rows, DeviceStart{}, stream);
+}
+
+void launch_copy_rows_at(const void *src, int64_t src_pitch, void *dst, int64_t dst_pitch,
+                         int64_t row_bytes, int64_t rows, const int32_t *start, int64_t start_bytes,
+                         int64_t starts, DeviceErrorRecord *err, void *stream) {
+  DeviceStart at;
+  at.start = start;
+  at.bytes = start_bytes;
+  at.limit = starts;
+  at.err = err;
+  copy_rows(src, src_pitch, dst, dst_pitch, row_bytes, rows, at, stream);
 }
 
 void launch_get_rows(const void *table, int32_t table_dtype, int64_t rows, int64_t d,

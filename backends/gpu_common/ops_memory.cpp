@@ -14,7 +14,8 @@ plinth_tensor *new_device_tensor(plinth_backend_ctx *ctx, int32_t dtype, int32_t
   check_new_shape(dtype, ndim, shape);
   Context &c = *context_of(ctx);
   const size_t bytes = elems_bytes(dtype, shape_numel(ndim, shape));
-  auto [mem, size] = c.alloc.allocate(bytes);
+  std::shared_ptr<GraphPool> pool;
+  auto [mem, size] = allocate_block(ctx, bytes, &pool);
   plinth_tensor *t = nullptr;
   try {
     t = make_tensor<TensorMeta>(dtype, ndim, shape);
@@ -24,10 +25,14 @@ plinth_tensor *new_device_tensor(plinth_backend_ctx *ctx, int32_t dtype, int32_t
       delete static_cast<TensorMeta *>(t->backend_data);
       delete t;
     }
-    c.alloc.release(mem, size);
+    if (pool)
+      pool->release(mem, size);
+    else
+      c.alloc.release(mem, size);
     throw;
   }
   auto *meta = static_cast<TensorMeta *>(t->backend_data);
+  meta->pool = std::move(pool);
   meta->owns = true;
   meta->alloc = mem;
   meta->alloc_size = size;
@@ -55,6 +60,7 @@ plinth_status tensor_from_host(plinth_backend_ctx *ctx, int32_t dtype, int32_t n
   return guarded("tensor_from_host", ctx, [&] {
     if (!out) fail("out is NULL");
     *out = nullptr;
+    check_not_recording(ctx, "tensor_from_host");
     check_new_shape(dtype, ndim, shape);
     const size_t bytes = elems_bytes(dtype, shape_numel(ndim, shape));
     if (bytes && !host) fail("host data is NULL");
@@ -82,7 +88,13 @@ void tensor_free(plinth_backend_ctx *ctx, plinth_tensor *t) {
   if (!t) return;
   auto *meta = static_cast<TensorMeta *>(t->backend_data);
   if (meta && meta->magic == TensorMeta::kMagic) {
-    if (meta->owns) {
+    if (meta->owns && meta->pool) {
+      // A recorded graph may use the block: it stays with the recording's pool.
+      meta->pool->release(meta->alloc, meta->alloc_size);
+    } else if (meta->owns && ctx && context_of(ctx)->recording) {
+      // Freed while recording, after ops now in the graph may have used it: reserved too.
+      context_of(ctx)->recording->release(meta->alloc, meta->alloc_size);
+    } else if (meta->owns) {
       // Stream order makes the block reusable at once (see Allocator). A block the cache
       // does not keep is freed on the context's device, whichever thread frees the tensor.
       if (ctx) {
@@ -104,6 +116,7 @@ void tensor_free(plinth_backend_ctx *ctx, plinth_tensor *t) {
 plinth_status write(plinth_backend_ctx *ctx, plinth_tensor *dst, const void *host, size_t bytes,
                     size_t offset_bytes) {
   return guarded("write", ctx, [&] {
+    check_not_recording(ctx, "write");
     check_tensor(dst, "dst");
     check_range(dst, "dst", bytes, offset_bytes);
     if (bytes && !host) fail("host is NULL");
@@ -114,6 +127,7 @@ plinth_status write(plinth_backend_ctx *ctx, plinth_tensor *dst, const void *hos
 plinth_status read(plinth_backend_ctx *ctx, const plinth_tensor *src, void *host, size_t bytes,
                    size_t offset_bytes) {
   return guarded("read", ctx, [&] {
+    check_not_recording(ctx, "read");
     check_tensor(src, "src");
     check_range(src, "src", bytes, offset_bytes);
     if (bytes && !host) fail("host is NULL");
@@ -126,6 +140,7 @@ plinth_status read(plinth_backend_ctx *ctx, const plinth_tensor *src, void *host
 
 plinth_status synchronize(plinth_backend_ctx *ctx) {
   return guarded("synchronize", ctx, [&] {
+    check_not_recording(ctx, "synchronize");
     stream_sync(stream_of(ctx));
     raise_device_error(ctx);
   });

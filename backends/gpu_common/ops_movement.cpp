@@ -123,6 +123,19 @@ plinth_status set_slice(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim
   });
 }
 
+plinth_status set_slice_dev(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim,
+                            const plinth_tensor *start_i32, const plinth_tensor *src) {
+  return guarded("set_slice_dev", ctx, [&] {
+    const int64_t starts = check_slice_dev(dst, src, dim, start_i32);
+    const Split s = split_at(dst, dim);
+    const int64_t es = static_cast<int64_t>(dtype_size(dst->dtype)), len = src->shape[dim];
+    // The start is read by the kernel; a bad one is reported at the next read()/synchronize().
+    launch_copy_rows_at(src->data, len * s.inner * es, dst->data, s.dim * s.inner * es,
+                        len * s.inner * es, s.outer, i32(start_i32), s.inner * es, starts,
+                        context_of(ctx)->err, stream_of(ctx));
+  });
+}
+
 plinth_status get_rows(plinth_backend_ctx *ctx, const plinth_tensor *table,
                        const plinth_tensor *ids, plinth_tensor *out) {
   return guarded("get_rows", ctx, [&] {

@@ -15,6 +15,10 @@ const float *inv_freq_for(plinth_backend_ctx *ctx, float theta, int64_t rot) {
   const auto key = std::make_pair(theta, rot);
   auto it = c.inv_freq.find(key);
   if (it != c.inv_freq.end()) return static_cast<const float *>(it->second.first);
+  if (c.recording)
+    fail("rope: the inverse frequencies for this theta are uploaded on first use, which cannot "
+         "be recorded: run the step once before graph_begin",
+         PLINTH_ERR_UNSUPPORTED);
   const int64_t half = rot / 2;
   std::vector<float> inv(static_cast<size_t>(half));
   for (int64_t i = 0; i < half; ++i)
@@ -86,8 +90,11 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
     a.Hkv = Hkv;
     a.D = D;
     a.Dv = Dv;
-    a.kv_len = kv_len;
+    a.kv_len = kv_len; // with kv_len_dev: the bound the launch is planned for
     a.q_offset = args->q_offset;
+    a.kv_len_dev = sh.kv_len_dev ? i32(sh.kv_len_dev) : nullptr;
+    a.q_offset_dev = sh.q_offset_dev ? i32(sh.q_offset_dev) : nullptr;
+    a.err = context_of(ctx)->err;
     a.scale = args->scale;
     a.causal = args->causal;
     a.window = args->window;

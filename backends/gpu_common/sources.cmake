@@ -7,6 +7,7 @@ set(PLINTH_GPU_HOST_SOURCES
   ${PLINTH_GPU_COMMON_DIR}/entry.cpp
   ${PLINTH_GPU_COMMON_DIR}/ops_dense.cpp
   ${PLINTH_GPU_COMMON_DIR}/ops_elementwise.cpp
+  ${PLINTH_GPU_COMMON_DIR}/ops_graph.cpp
   ${PLINTH_GPU_COMMON_DIR}/ops_memory.cpp
   ${PLINTH_GPU_COMMON_DIR}/ops_movement.cpp
   ${PLINTH_GPU_COMMON_DIR}/ops_rows.cpp

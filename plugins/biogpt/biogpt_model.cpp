@@ -65,24 +65,24 @@ BioGptModel::BioGptModel(const plinth_model_env &env)
   }
 }
 
-Tensor BioGptModel::trunk(const Tensor &ids, const std::vector<int32_t> &pos,
-                          const Tensor &key_mask, const std::vector<plugin::KvCache> *caches,
-                          int64_t past, const HiddenFn &on_hidden) const {
+void BioGptModel::check_positions(const std::vector<int32_t> &pos) const {
   const int64_t rows = embed_positions_.dim(0);
-  std::vector<int32_t> table_rows(pos.size());
-  for (size_t i = 0; i < pos.size(); ++i) {
-    const int64_t r = static_cast<int64_t>(pos[i]) + BioGptConfig::kPositionOffset;
+  for (int32_t p : pos) {
+    const int64_t r = static_cast<int64_t>(p) + BioGptConfig::kPositionOffset;
     if (r < 0 || r >= rows)
       fail(PLINTH_ERR_INVALID_ARGUMENT,
-           "biogpt: position " + std::to_string(pos[i]) +
+           "biogpt: position " + std::to_string(p) +
                " is outside the position table (max_position_embeddings " +
                std::to_string(rows - BioGptConfig::kPositionOffset) + ")");
-    table_rows[i] = static_cast<int32_t>(r);
   }
+}
+
+Tensor BioGptModel::trunk(const Tensor &ids, const Tensor &table_rows, const Tensor &key_mask,
+                          const std::vector<plugin::KvCache> *caches, int64_t past,
+                          const HiddenFn &on_hidden) const {
   Tensor h = ops_.get_rows(embed_tokens_, ids);
   if (cfg_.embed_scale != 1.0f) ops_.affine_(h, cfg_.embed_scale, 0.0f);
-  ops_.add_(h,
-            ops_.get_rows(embed_positions_, ops_.from_host({ids.dim(0), ids.dim(1)}, table_rows)));
+  ops_.add_(h, ops_.get_rows(embed_positions_, table_rows));
 
   const float eps = BioGptConfig::kLayerNormEps;
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -104,7 +104,12 @@ void BioGptModel::forward(const plugin::ForwardIO &io) const {
   const plugin::IntInput &ids = in.ids;
   const int64_t B = in.B, T = in.T;
   auto on_hidden = [&](int64_t i, const Tensor &h) { plugin::emit_hidden_state(io, i, h); };
-  Tensor h = final_norm(trunk(in.ids_t, in.pos, in.mask_t, nullptr, 0, on_hidden));
+  check_positions(in.pos);
+  std::vector<int32_t> table_rows(in.pos);
+  for (int32_t &r : table_rows)
+    r += BioGptConfig::kPositionOffset;
+  Tensor h = final_norm(
+      trunk(in.ids_t, ops_.from_host({B, T}, table_rows), in.mask_t, nullptr, 0, on_hidden));
   // transformers' last hidden state is the one after the final layer norm.
   plugin::emit_hidden_state(io, cfg_.num_layers, h);
 

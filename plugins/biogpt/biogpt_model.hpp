@@ -30,13 +30,14 @@ public:
 
   void forward(const plugin::ForwardIO &io) const;
 
-  // Scaled token embeddings plus learned positions (table row = position + 2), then every
-  // layer. `pos` holds the positions on the host ([B, T], checked against the table here).
-  // `on_hidden(i, h)` sees the embeddings (i = 0) and each layer's output but the last
-  // (i = 1 .. L-1); the caller applies the final layer norm. With caches, new keys/values go
-  // to slot `past`.
+  // Scaled token embeddings plus learned positions, then every layer. table_rows [B, T] i32
+  // on the backend are the rows of the position table: position + kPositionOffset, checked
+  // by check_positions() on the host positions first. `on_hidden(i, h)` sees the embeddings
+  // (i = 0) and each layer's output but the last (i = 1 .. L-1); the caller applies the final
+  // layer norm. With caches, new keys/values go to slot `past`.
   using HiddenFn = std::function<void(int64_t, const Tensor &)>;
-  Tensor trunk(const Tensor &ids, const std::vector<int32_t> &pos, const Tensor &key_mask,
+  void check_positions(const std::vector<int32_t> &pos) const;
+  Tensor trunk(const Tensor &ids, const Tensor &table_rows, const Tensor &key_mask,
                const std::vector<plugin::KvCache> *caches, int64_t past,
                const HiddenFn &on_hidden) const;
   Tensor final_norm(const Tensor &h) const;

@@ -70,6 +70,25 @@ Tensor GatedMlp::operator()(const Ops &ops, const Tensor &x) const {
   return down(ops, g);
 }
 
+Tensor attend_cached(const Ops &ops, const Tensor &q, const Tensor &k, const Tensor &v,
+                     const KvCache &cache, int64_t past, AttentionOptions opts) {
+  if (cache.past_dev) {
+    // Positions from the backend: kv_len stays 0, i.e. bounded by the whole cache.
+    ops.set_slice_dev_(cache.k, 1, cache.past_dev, k);
+    ops.set_slice_dev_(cache.v, 1, cache.past_dev, v);
+    opts.kv_len_dev = cache.end_dev;
+    opts.q_offset_dev = cache.past_dev;
+    opts.kv_len = 0;
+    opts.q_offset = past;
+  } else {
+    ops.set_slice_(cache.k, 1, past, k);
+    ops.set_slice_(cache.v, 1, past, v);
+    opts.kv_len = past + q.dim(1);
+    opts.q_offset = past;
+  }
+  return ops.attention(q, cache.k, cache.v, opts);
+}
+
 RotaryAttention RotaryAttention::load(const Weights &w, const std::string &prefix, int64_t n_heads,
                                       int64_t n_kv_heads, int64_t head_dim) {
   RotaryAttention a;
@@ -111,11 +130,7 @@ Tensor CausalAttention::attend(const Ops &ops, const Tensor &x, const Tensor *po
   opts.key_mask = key_mask;
   Tensor out;
   if (cache != nullptr) {
-    ops.set_slice_(cache->k, 1, past, kh);
-    ops.set_slice_(cache->v, 1, past, vh);
-    opts.kv_len = past + T;
-    opts.q_offset = past;
-    out = ops.attention(qh, cache->k, cache->v, opts);
+    out = attend_cached(ops, qh, kh, vh, *cache, past, opts);
   } else {
     out = ops.attention(qh, kh, vh, opts);
   }

@@ -50,7 +50,17 @@ struct GatedMlp {
 // Per-layer key/value cache for incremental decoding: [B, max_tokens, Hkv, D] each.
 struct KvCache {
   Tensor k, v;
+  // Optional i32 [1] each on the backend, shared by the layers of a session: the step's first
+  // slot (past) and past + T. When set (the backend has Ops::has_device_slots()), the cache
+  // write and the attention read them where the ops run, so the same ops, enqueued or
+  // recorded once, serve every step.
+  Tensor past_dev, end_dev;
 };
+
+// Writes k and v [B, T, Hkv, D] to slots [past, past + T) of `cache` and attends q over its
+// first past + T slots (opts.kv_len / q_offset and their _dev forms are set here).
+Tensor attend_cached(const Ops &ops, const Tensor &q, const Tensor &k, const Tensor &v,
+                     const KvCache &cache, int64_t past, AttentionOptions opts);
 
 // Causal multi-head self-attention over an optional KV cache: q/k/v/o projections, grouped
 // query heads (n_kv_heads = n_heads for plain multi-head attention) and an optional sliding

@@ -52,13 +52,23 @@ struct DecodeStep {
   int64_t n = 0;                      // new tokens per row
   std::vector<int32_t> ids;           // [batch, n] host copy
   Tensor ids_t;                       // the same on the backend
-  std::vector<int32_t> positions;     // [batch, n] generate()'s position ids
+  std::vector<int32_t> positions;     // [batch, n] generate()'s position ids (host copy)
+  Tensor positions_t;                 // on the backend, plus the session's position_offset
   const std::vector<KvCache> *caches; // one per layer
   Tensor key_mask;                    // [batch, max_tokens] i32, every slot's mask
   int64_t past = 0;                   // slot of the first new token
 };
 
 // A session over per-layer KV caches [batch, max_tokens, kv_heads, head_dim].
+//
+// The host inputs of a step (ids, positions, past and past + n, every slot's mask) go to the
+// backend in ONE write into a persistent tensor; the trunk reads them from there. On a
+// backend with device slots (Ops::has_device_slots) the cache writes and attention take past
+// from that tensor too, so no op depends on a host value that changes between steps; on a
+// backend with graphs (Ops::has_graphs) single-token steps are then recorded once (on the
+// second such step: the first runs eagerly so that every constant is uploaded and every
+// scratch buffer sized) and replayed after: one launch per token. If recording fails the
+// session runs eagerly from then on.
 class KvSession : public StepMask {
 public:
   // kv_heads: one entry per layer (pruned checkpoints differ per layer).
@@ -70,18 +80,39 @@ public:
                   std::vector<int64_t>(static_cast<size_t>(n_layers), kv_heads), head_dim,
                   vocab_size) {}
 
-  // trunk: the step's hidden states [batch, n, hidden], the new keys/values written to the
-  // caches at step.past. lm_logits: [batch, 1, vocab] from each row's last hidden state
-  // [batch, 1, hidden] (final norm included). The logits go to io.logits.
+  // Added to the positions uploaded as DecodeStep::positions_t (BioGPT's learned table
+  // starts at row 2); DecodeStep::positions stays generate()'s.
+  void set_position_offset(int32_t offset) { position_offset_ = offset; }
+
+  // check: host-side checks of the step's ids and positions, run before anything is enqueued
+  // (a replayed step does not run the trunk). trunk: the step's hidden states [batch, n,
+  // hidden], the new keys/values written to the caches at step.past; it may only enqueue ops
+  // (no reads, no uploads: it may be recorded). lm_logits: [batch, 1, vocab] from each row's
+  // last hidden state [batch, 1, hidden] (final norm included). The logits go to io.logits.
+  using CheckFn = std::function<void(const DecodeStep &)>;
   using TrunkFn = std::function<Tensor(const DecodeStep &)>;
   using LogitsFn = std::function<Tensor(const Tensor &)>;
-  void step(const plinth_step_io &io, const TrunkFn &trunk, const LogitsFn &lm_logits);
+  void step(const plinth_step_io &io, const TrunkFn &trunk, const LogitsFn &lm_logits,
+            const CheckFn &check = {});
 
 private:
+  void upload(DecodeStep &s);
+  Tensor run(const DecodeStep &s, const TrunkFn &trunk, const LogitsFn &lm_logits) const;
+  void record(const DecodeStep &s, const TrunkFn &trunk, const LogitsFn &lm_logits);
+
   const Ops &ops_;
   int64_t vocab_size_;
+  int32_t position_offset_ = 0;
   std::vector<KvCache> caches_;
-  Tensor mask_t_; // mask() on the backend, the attention op's key_mask
+  // i32 [2 + 3 * batch * max_tokens]: past, past + n, the mask [batch, max_tokens], then the
+  // step's ids [batch, n] and positions [batch, n]. Written once per step from staging_.
+  Tensor inputs_;
+  Tensor mask_t_; // the mask part: the attention op's key_mask
+  std::vector<int32_t> staging_;
+  enum class Graphs { off, warm_up, ready } graphs_ = Graphs::off;
+  // Declared after everything a recorded step uses, so the graph goes first.
+  Graph graph_;
+  Tensor graph_logits_; // the recorded step's logits, read after each replay
 };
 
 } // namespace plinth::plugin

@@ -23,7 +23,57 @@ template <class Fn> Fn require(Fn fn, const char *op) {
 
 #define PLINTH_OP(name) require(be_.ops->name, #name)
 
+// A slot appended to plinth_backend_ops later: NULL when the backend's table ends before it.
+#define PLINTH_LATE_OP(name)                                                                       \
+  (be_.ops != nullptr &&                                                                           \
+           be_.ops->struct_size >= offsetof(plinth_backend_ops, name) + sizeof(void *)             \
+       ? be_.ops->name                                                                             \
+       : nullptr)
+
 } // namespace
+
+struct Graph::Holder {
+  Backend be;
+  plinth_graph *g = nullptr;
+  ~Holder() {
+    if (g != nullptr) be.ops->graph_free(be.ctx, g);
+  }
+};
+
+Graph::Graph(Backend be, plinth_graph *g) : holder_(std::make_shared<Holder>()) {
+  holder_->be = be;
+  holder_->g = g;
+}
+
+plinth_graph *Graph::get() const noexcept { return holder_ ? holder_->g : nullptr; }
+
+bool Ops::has_device_slots() const noexcept { return PLINTH_LATE_OP(set_slice_dev) != nullptr; }
+
+bool Ops::has_graphs() const noexcept {
+  return PLINTH_LATE_OP(graph_begin) != nullptr && PLINTH_LATE_OP(graph_end) != nullptr &&
+         PLINTH_LATE_OP(graph_launch) != nullptr && PLINTH_LATE_OP(graph_free) != nullptr;
+}
+
+void Ops::set_slice_dev_(const Tensor &dst, int32_t dim, const Tensor &start,
+                         const Tensor &src) const {
+  check(require(PLINTH_LATE_OP(set_slice_dev), "set_slice_dev")(be_.ctx, dst.get(), dim,
+                                                                start.get(), src.get()),
+        "set_slice_dev");
+}
+
+void Ops::graph_begin() const {
+  check(require(PLINTH_LATE_OP(graph_begin), "graph_begin")(be_.ctx), "graph_begin");
+}
+
+Graph Ops::graph_end() const {
+  plinth_graph *g = nullptr;
+  check(require(PLINTH_LATE_OP(graph_end), "graph_end")(be_.ctx, &g), "graph_end");
+  return Graph(be_, g);
+}
+
+void Ops::graph_launch(const Graph &g) const {
+  check(require(PLINTH_LATE_OP(graph_launch), "graph_launch")(be_.ctx, g.get()), "graph_launch");
+}
 
 Tensor Ops::empty(const Shape &shape, int32_t dtype) const {
   if (shape.empty() || shape.size() > PLINTH_MAX_DIMS)
@@ -275,21 +325,18 @@ Tensor Ops::attention(const Tensor &q, const Tensor &k, const Tensor &v,
   args.key_mask = opts.key_mask ? opts.key_mask.get() : nullptr;
   args.bias = opts.bias ? opts.bias.get() : nullptr;
   args.probs = opts.probs ? opts.probs.get() : nullptr;
+  args.kv_len_dev = opts.kv_len_dev ? opts.kv_len_dev.get() : nullptr;
+  args.q_offset_dev = opts.q_offset_dev ? opts.q_offset_dev.get() : nullptr;
   check(PLINTH_OP(attention)(be_.ctx, &args), "attention");
   return out;
 }
 
 Tensor Ops::conv1d_depthwise(const Tensor &x, const Tensor &kernel, int64_t center) const {
-  // conv1d_depthwise is the last member of plinth_backend_ops: a backend built against an
-  // older header hands a shorter table, which must not be read past its end.
-  const bool present =
-      be_.ops->struct_size >= offsetof(plinth_backend_ops, conv1d_depthwise) + sizeof(void *) &&
-      be_.ops->conv1d_depthwise != nullptr;
-  if (!present)
-    fail(PLINTH_ERR_UNSUPPORTED, "the backend does not implement op 'conv1d_depthwise'");
+  // conv1d_depthwise was appended to plinth_backend_ops: a backend built against an older
+  // header hands a shorter table, which must not be read past its end.
+  const auto conv = require(PLINTH_LATE_OP(conv1d_depthwise), "conv1d_depthwise");
   Tensor out = empty(x.shape());
-  check(be_.ops->conv1d_depthwise(be_.ctx, x.get(), kernel.get(), center, out.get()),
-        "conv1d_depthwise");
+  check(conv(be_.ctx, x.get(), kernel.get(), center, out.get()), "conv1d_depthwise");
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "tensor.hpp"
@@ -21,6 +22,22 @@ struct AttentionOptions {
   Tensor key_mask;      // optional [B, Tk] i32
   Tensor bias;          // optional additive [B|1, Hq|1, Tq, Tk]
   Tensor probs;         // optional output [B, Hq, Tq, Tk]
+  // Optional i32 [1] on the backend, read where the op runs (Ops::has_device_slots()): they
+  // override kv_len / q_offset, and kv_len becomes their upper bound (0: all Tk).
+  Tensor kv_len_dev, q_offset_dev;
+};
+
+// A recorded step (backend graph capture), freed with its backend when the last handle goes.
+class Graph {
+public:
+  Graph() = default;
+  Graph(Backend be, plinth_graph *g);
+  explicit operator bool() const noexcept { return holder_ != nullptr; }
+  plinth_graph *get() const noexcept;
+
+private:
+  struct Holder;
+  std::shared_ptr<Holder> holder_;
 };
 
 struct TopK {
@@ -43,6 +60,13 @@ public:
 
   Backend backend() const noexcept { return be_; }
 
+  // Whether the backend reads positions from backend tensors where the ops run
+  // (set_slice_dev, attention's kv_len_dev / q_offset_dev): a step then needs no host value
+  // baked into its ops. Checked against the table's struct_size (older backends lack it).
+  bool has_device_slots() const noexcept;
+  // Whether the backend records and replays ops (graph_begin .. graph_free all present).
+  bool has_graphs() const noexcept;
+
   // memory
   Tensor empty(const Shape &shape, int32_t dtype = PLINTH_DTYPE_F32) const;
   Tensor zeros(const Shape &shape, int32_t dtype = PLINTH_DTYPE_F32) const;
@@ -62,6 +86,8 @@ public:
   Tensor permute(const Tensor &x, const std::vector<int32_t> &perm) const;
   Tensor slice(const Tensor &x, int32_t dim, int64_t start, int64_t length) const;
   void set_slice_(const Tensor &dst, int32_t dim, int64_t start, const Tensor &src) const;
+  // The same with the start read from `start` (i32 [1] on the backend) where the op runs.
+  void set_slice_dev_(const Tensor &dst, int32_t dim, const Tensor &start, const Tensor &src) const;
   Tensor get_rows(const Tensor &table, const Tensor &ids) const;
 
   // dense math
@@ -100,6 +126,13 @@ public:
   // Depthwise conv over time: x [B, T, C], kernel [C, L];
   // out[b, t, c] = sum_l kernel[c, l] * x[b, t + l - center, c] (zero outside [0, T)).
   Tensor conv1d_depthwise(const Tensor &x, const Tensor &kernel, int64_t center) const;
+
+  // Graph capture (has_graphs()): ops between graph_begin() and graph_end() are recorded, not
+  // run (abi/plinth_plugin.h, graph_begin); graph_launch() replays them. graph_end() must
+  // follow every graph_begin(), also when recording failed half-way.
+  void graph_begin() const;
+  Graph graph_end() const;
+  void graph_launch(const Graph &g) const;
 
 private:
   Backend be_;

@@ -75,18 +75,20 @@ Gpt2Model::Gpt2Model(const plinth_model_env &env)
   }
 }
 
-Tensor Gpt2Model::trunk(const Tensor &ids, const std::vector<int32_t> &pos,
-                        const Tensor &token_types, const Tensor &key_mask,
-                        const std::vector<plugin::KvCache> *caches, int64_t past,
-                        const HiddenFn &on_hidden) const {
+void Gpt2Model::check_positions(const std::vector<int32_t> &pos) const {
   const int64_t rows = wpe_.dim(0);
   for (int32_t p : pos)
     if (p < 0 || p >= rows)
       fail(PLINTH_ERR_INVALID_ARGUMENT, "gpt2: position " + std::to_string(p) +
                                             " is outside the position table (n_positions " +
                                             std::to_string(rows) + ")");
+}
+
+Tensor Gpt2Model::trunk(const Tensor &ids, const Tensor &positions, const Tensor &token_types,
+                        const Tensor &key_mask, const std::vector<plugin::KvCache> *caches,
+                        int64_t past, const HiddenFn &on_hidden) const {
   Tensor h = ops_.get_rows(wte_, ids);
-  ops_.add_(h, ops_.get_rows(wpe_, ops_.from_host({ids.dim(0), ids.dim(1)}, pos)));
+  ops_.add_(h, ops_.get_rows(wpe_, positions));
   // GPT2Model embeds token_type_ids with the token table itself (there is no separate one).
   if (token_types) ops_.add_(h, ops_.get_rows(wte_, token_types));
 
@@ -117,7 +119,8 @@ void Gpt2Model::forward(const plugin::ForwardIO &io) const {
   }
 
   auto on_hidden = [&](int64_t i, const Tensor &h) { plugin::emit_hidden_state(io, i, h); };
-  Tensor h = final_norm(trunk(in.ids_t, in.pos, token_types, in.mask_t, nullptr, 0, on_hidden));
+  check_positions(in.pos);
+  Tensor h = final_norm(trunk(in.ids_t, in.pos_t, token_types, in.mask_t, nullptr, 0, on_hidden));
   // transformers' last hidden state is the one after ln_f.
   plugin::emit_hidden_state(io, cfg_.num_layers, h);
 

@@ -32,10 +32,12 @@ public:
 
   // Token (+ token type) and position embeddings, then every block. `on_hidden(i, h)` sees
   // the embeddings (i = 0) and each block's output but the last (i = 1 .. L-1); the caller
-  // applies ln_f. positions [B, T] i32 must lie inside the position table (checked here on
-  // the host copy `pos`). With caches, new keys/values go to slot `past`.
+  // applies ln_f. positions [B, T] i32 on the backend must lie inside the position table
+  // (check_positions() on their host copy first). With caches, new keys/values go to slot
+  // `past`.
   using HiddenFn = std::function<void(int64_t, const Tensor &)>;
-  Tensor trunk(const Tensor &ids, const std::vector<int32_t> &pos, const Tensor &token_types,
+  void check_positions(const std::vector<int32_t> &pos) const;
+  Tensor trunk(const Tensor &ids, const Tensor &positions, const Tensor &token_types,
                const Tensor &key_mask, const std::vector<plugin::KvCache> *caches, int64_t past,
                const HiddenFn &on_hidden) const;
   Tensor final_norm(const Tensor &h) const;

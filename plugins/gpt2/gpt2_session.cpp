@@ -11,9 +11,11 @@ void Gpt2Session::step(const plinth_step_io &io) {
   kv_.step(
       io,
       [&](const plugin::DecodeStep &s) {
-        return model_.trunk(s.ids_t, s.positions, Tensor{}, s.key_mask, s.caches, s.past, nullptr);
+        return model_.trunk(s.ids_t, s.positions_t, Tensor{}, s.key_mask, s.caches, s.past,
+                            nullptr);
       },
-      [&](const Tensor &last) { return model_.lm_logits(model_.final_norm(last)); });
+      [&](const Tensor &last) { return model_.lm_logits(model_.final_norm(last)); },
+      [&](const plugin::DecodeStep &s) { model_.check_positions(s.positions); });
 }
 
 } // namespace plinth::gpt2

@@ -11,8 +11,7 @@ void HeliumSession::step(const plinth_step_io &io) {
   kv_.step(
       io,
       [&](const plugin::DecodeStep &s) {
-        Tensor pos = model_.ops().from_host({kv_.batch(), s.n}, s.positions);
-        return model_.trunk(s.ids_t, pos, s.key_mask, s.caches, s.past, nullptr);
+        return model_.trunk(s.ids_t, s.positions_t, s.key_mask, s.caches, s.past, nullptr);
       },
       [&](const Tensor &last) { return model_.lm_logits(model_.final_norm(last)); });
 }

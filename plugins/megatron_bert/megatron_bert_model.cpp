@@ -114,12 +114,7 @@ Tensor MegatronBertModel::layers_forward(Tensor h, const Tensor &key_mask,
     if (emit_probs) opts.probs = ops_.empty({B, H, T, T});
     Tensor ctx;
     if (caches != nullptr) {
-      const plugin::KvCache &kv = (*caches)[i];
-      ops_.set_slice_(kv.k, 1, past, k);
-      ops_.set_slice_(kv.v, 1, past, v);
-      opts.kv_len = past + T;
-      opts.q_offset = past;
-      ctx = ops_.attention(q, kv.k, kv.v, opts);
+      ctx = plugin::attend_cached(ops_, q, k, v, (*caches)[i], past, opts);
     } else {
       ctx = ops_.attention(q, k, v, opts);
     }

@@ -20,8 +20,11 @@ std::vector<int64_t> layer_heads(const MegatronBertModel &model) {
 
 MegatronBertSession::MegatronBertSession(const MegatronBertModel &model, int32_t batch,
                                          int32_t max_tokens)
-    : model_(model), kv_(model.ops(), "megatron-bert", batch, max_tokens, layer_heads(model),
-                         model.config().head_dim, model.config().vocab_size) {}
+    : model_(model),
+      // token_type_ids are not passed to generate(), so they are zeros: one tensor for all steps.
+      types_(model.ops().zeros({batch, max_tokens}, PLINTH_DTYPE_I32)),
+      kv_(model.ops(), "megatron-bert", batch, max_tokens, layer_heads(model),
+          model.config().head_dim, model.config().vocab_size) {}
 
 void MegatronBertSession::step(const plinth_step_io &io) {
   const MegatronBertConfig &c = model_.config();
@@ -29,8 +32,13 @@ void MegatronBertSession::step(const plinth_step_io &io) {
   kv_.step(
       io,
       [&](const plugin::DecodeStep &s) {
+        Tensor h = model_.embed(s.ids_t, ops.view(types_, {kv_.batch(), s.n}), s.positions_t);
+        return model_.layers_forward(h, s.key_mask, s.caches, s.past, nullptr);
+      },
+      [&](const Tensor &last) { return model_.lm_logits(model_.final_norm(last)); },
+      [&](const plugin::DecodeStep &s) {
         // The model forward accepts generate()'s position_ids; they must fit the absolute
-        // position table. token_type_ids are not passed, so they are zeros.
+        // position table.
         for (int32_t p : s.positions)
           if (p >= c.max_positions)
             fail(PLINTH_ERR_INVALID_ARGUMENT,
@@ -40,12 +48,7 @@ void MegatronBertSession::step(const plinth_step_io &io) {
           if (id < 0 || id >= c.vocab_size)
             fail(PLINTH_ERR_INVALID_ARGUMENT,
                  "megatron-bert: token id " + std::to_string(id) + " is outside the vocabulary");
-        std::vector<int32_t> types(s.ids.size(), 0);
-        Tensor h = model_.embed(s.ids_t, ops.from_host({kv_.batch(), s.n}, types),
-                                ops.from_host({kv_.batch(), s.n}, s.positions));
-        return model_.layers_forward(h, s.key_mask, s.caches, s.past, nullptr);
-      },
-      [&](const Tensor &last) { return model_.lm_logits(model_.final_norm(last)); });
+      });
 }
 
 } // namespace plinth::megatron_bert

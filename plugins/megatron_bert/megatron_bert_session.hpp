@@ -15,6 +15,7 @@ public:
 
 private:
   const MegatronBertModel &model_;
+  Tensor types_; // zeros [batch, max_tokens]: the token types; before kv_, which may record it
   plugin::KvSession kv_;
 };
 

@@ -92,12 +92,11 @@ Tensor SparseMoe::operator()(const plugin::Ops &ops, const Tensor &x, Tensor *ro
       ops.binary(PLINTH_BINARY_DIV, top.values, ops.reduce(PLINTH_REDUCE_SUM, top.values));
 
   // One row per (token, choice): token m's input repeated K times, routed to expert
-  // indices[m, j]. The repeat pattern depends on shapes only, not on routing.
-  std::vector<int32_t> repeat(static_cast<size_t>(M * K));
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t j = 0; j < K; ++j)
-      repeat[static_cast<size_t>(m * K + j)] = static_cast<int32_t>(m);
-  Tensor xr = ops.get_rows(rows, ops.from_host({M * K}, repeat)); // [M*K, H]
+  // indices[m, j]. Repeated by broadcasting onto zeros (exact: 0 + x = x), so the step needs
+  // no host upload and can be recorded (KvSession).
+  Tensor xr = ops.zeros({M, K, H});
+  ops.add_(xr, ops.view(rows, {M, 1, H}));
+  xr = ops.view(xr, {M * K, H});
   Tensor ids = ops.view(top.indices, {M * K});
 
   Tensor gu = ops.linear_indexed(xr, gate_up, ids); // [M*K, 2I]

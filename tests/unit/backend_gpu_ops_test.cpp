@@ -532,6 +532,206 @@ TEST_P(GpuVsCpu, AttentionMasksGqaBiasProbs) {
   }
 }
 
+// set_slice_dev against set_slice at every start, and a start outside the tensor: refused by
+// the op (CPU) or reported at the next synchronisation with nothing written (GPU).
+TEST_P(GpuVsCpu, SetSliceDevEveryStart) {
+  Pair dev_cache = zeros({2, 9, 3, 5}); // cpu: set_slice with host starts; gpu: set_slice_dev
+  uint32_t seed = 60;
+  for (int32_t start : {0, 3, 7}) {
+    Pair src = rand({2, 2, 3, 5}, seed++), at = ints({1}, {start});
+    BOTH(c_->set_slice(cpu_, dev_cache.cpu, 1, start, src.cpu),
+         g_->set_slice_dev(gpu_, dev_cache.gpu, 1, at.gpu, src.gpu), "set_slice_dev");
+  }
+  expect_close(dev_cache, 0, 0, "set_slice_dev");
+  const auto before = read(g_, gpu_, dev_cache.gpu);
+  Pair bad = ints({1}, {8}), src = rand({2, 2, 3, 5}, seed);
+  const plinth_status st = g_->set_slice_dev(gpu_, dev_cache.gpu, 1, bad.gpu, src.gpu);
+  const plinth_status synced = st == PLINTH_OK ? g_->synchronize(gpu_) : st;
+  EXPECT_NE(synced, PLINTH_OK) << "start 8 of 9 slots for 2 rows must be refused";
+  EXPECT_NE(last_error().find("set_slice_dev"), std::string::npos) << last_error();
+  EXPECT_EQ(read(g_, gpu_, dev_cache.gpu), before) << "a refused set_slice_dev wrote";
+}
+
+// Attention with kv_len / q_offset in i32 tensors (the host kv_len an upper bound) equals the
+// CPU with host values: decode (row kernel, splits planned from the bound) and a chunk of
+// queries (tiled kernel), with masks, windows and probs.
+TEST_P(GpuVsCpu, AttentionDeviceSlots) {
+  struct Case {
+    int64_t B, Tq, Tk, Hq, Hkv, D, kv_len, bound;
+    int32_t window;
+    bool mask, probs;
+  };
+  const Case cases[] = {
+      {1, 1, 4096, 8, 2, 128, 37, 0, 0, false, false},  // short runtime kv_len, long bound
+      {2, 1, 700, 4, 4, 64, 513, 600, 100, true, true}, // window, mask, probs
+      {1, 20, 128, 4, 2, 64, 70, 0, 0, true, true},     // tiled queries at an offset
+      {1, 1, 300, 2, 1, 32, 0, 0, 0, false, true},      // nothing in use yet: zeros
+  };
+  uint32_t seed = 70;
+  for (const Case &t : cases) {
+    Pair q = rand({t.B, t.Tq, t.Hq, t.D}, seed++), k = rand({t.B, t.Tk, t.Hkv, t.D}, seed++);
+    Pair v = rand({t.B, t.Tk, t.Hkv, t.D}, seed++), out = zeros({t.B, t.Tq, t.Hq, t.D});
+    Pair mask{}, probs{};
+    if (t.mask) {
+      std::vector<int32_t> m(static_cast<size_t>(t.B * t.Tk), 1);
+      for (int64_t j = 0; j < 5; ++j)
+        m[static_cast<size_t>(j)] = 0;
+      mask = ints({t.B, t.Tk}, m);
+    }
+    if (t.probs) probs = zeros({t.B, t.Hq, t.Tq, t.Tk});
+    const int64_t q_offset = std::max<int64_t>(0, t.kv_len - t.Tq);
+    Pair kv_len = ints({1}, {static_cast<int32_t>(t.kv_len)});
+    Pair offset = ints({1}, {static_cast<int32_t>(q_offset)});
+    plinth_attention_args a{};
+    a.struct_size = sizeof a;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(t.D));
+    a.causal = 1;
+    a.window = t.window;
+    // Both sides read the values from tensors (the CPU's device-slot form equals its host
+    // form: backend_cpu_device_slots_test.cpp); the host q_offset must be ignored.
+    a.kv_len = t.bound;
+    a.q_offset = 999;
+    plinth_attention_args ac = a, ag = a;
+    ac.kv_len_dev = kv_len.cpu, ag.kv_len_dev = kv_len.gpu;
+    ac.q_offset_dev = offset.cpu, ag.q_offset_dev = offset.gpu;
+    ac.q = q.cpu, ac.k = k.cpu, ac.v = v.cpu, ac.out = out.cpu;
+    ag.q = q.gpu, ag.k = k.gpu, ag.v = v.gpu, ag.out = out.gpu;
+    ac.key_mask = mask.cpu, ag.key_mask = mask.gpu;
+    ac.probs = probs.cpu, ag.probs = probs.gpu;
+    BOTH(c_->attention(cpu_, &ac), g_->attention(gpu_, &ag), "attention (device slots)");
+    const std::string what = "attention kv_len_dev " + std::to_string(t.kv_len) + " of bound " +
+                             std::to_string(t.bound ? t.bound : t.Tk);
+    expect_close(out, 2e-5f, 1e-4f, what);
+    if (t.probs) expect_close(probs, 1e-6f, 1e-4f, what + " probs");
+  }
+}
+
+// A toy decode step recorded once and replayed at ten positions, against the same step run
+// eagerly on the CPU: the positions come from a written i32 tensor, a tensor made while
+// recording (the step's output) stays valid across replays, and eager work between replays
+// (allocations, frees, a product) does not disturb the graph's memory.
+// Without graph slots (the CPU harness) the step runs eagerly each time instead.
+TEST_P(GpuVsCpu, GraphReplaysDecodeSteps) {
+  const bool graphs = g_->graph_begin != nullptr;
+  const int64_t M = 16, H = 2, D = 32, W = H * D;
+  Pair kc = zeros({1, M, H, D}), vc = zeros({1, M, H, D}), slots = zeros({2}, PLINTH_DTYPE_I32);
+  Pair x = zeros({1, 1, W}), w = rand({W, W}, 90);
+  Pair past = {}, end = {};
+  // Views of the slots tensor: [0] = past, [1] = past + 1.
+  const int64_t one[1] = {1};
+  ASSERT_EQ(c_->tensor_view(cpu_, slots.cpu, 0, 1, one, &past.cpu), PLINTH_OK);
+  ASSERT_EQ(g_->tensor_view(gpu_, slots.gpu, 0, 1, one, &past.gpu), PLINTH_OK);
+  ASSERT_EQ(c_->tensor_view(cpu_, slots.cpu, 1, 1, one, &end.cpu), PLINTH_OK);
+  ASSERT_EQ(g_->tensor_view(gpu_, slots.gpu, 1, 1, one, &end.gpu), PLINTH_OK);
+
+  // The step: y = attention(x as q over the cache after writing x as k and v) @ w^T.
+  const auto step = [&](const plinth_backend_ops *o, plinth_backend_ctx *c, const Pair &p_x,
+                        bool gpu, plinth_tensor **y_out) -> plinth_status {
+    auto pick = [&](const Pair &p) { return gpu ? p.gpu : p.cpu; };
+    const int64_t s4[4] = {1, 1, H, D}, s3[3] = {1, 1, W};
+    plinth_tensor *x4 = nullptr, *att = nullptr, *att3 = nullptr, *y = nullptr;
+    plinth_status st = o->tensor_view(c, pick(p_x), 0, 4, s4, &x4);
+    if (st == PLINTH_OK) st = o->set_slice_dev(c, pick(kc), 1, pick(past), x4);
+    if (st == PLINTH_OK) st = o->set_slice_dev(c, pick(vc), 1, pick(past), x4);
+    if (st == PLINTH_OK) st = o->tensor_new(c, PLINTH_DTYPE_F32, 4, s4, &att);
+    if (st == PLINTH_OK) {
+      plinth_attention_args a{};
+      a.struct_size = sizeof a;
+      a.q = x4, a.k = pick(kc), a.v = pick(vc), a.out = att;
+      a.scale = 0.2f;
+      a.causal = 1;
+      a.kv_len_dev = pick(end);
+      a.q_offset_dev = pick(past);
+      st = o->attention(c, &a);
+    }
+    if (st == PLINTH_OK) st = o->tensor_view(c, att, 0, 3, s3, &att3);
+    if (st == PLINTH_OK) st = o->tensor_new(c, PLINTH_DTYPE_F32, 3, s3, &y);
+    if (st == PLINTH_OK) st = o->linear(c, att3, pick(w), nullptr, y);
+    o->tensor_free(c, att3); // intermediates freed at once: their memory stays with the graph
+    o->tensor_free(c, att);
+    o->tensor_free(c, x4);
+    *y_out = y;
+    return st;
+  };
+
+  Pair y{};
+  plinth_graph *graph = nullptr;
+  if (graphs) {
+    ASSERT_EQ(g_->graph_begin(gpu_), PLINTH_OK) << last_error();
+    const plinth_status recorded = step(g_, gpu_, x, true, &y.gpu);
+    ASSERT_EQ(g_->graph_end(gpu_, &graph), PLINTH_OK) << last_error();
+    ASSERT_EQ(recorded, PLINTH_OK) << last_error();
+    ASSERT_NE(graph, nullptr);
+  }
+
+  for (int32_t pos = 0; pos < 10; ++pos) {
+    const std::vector<float> xv = randf(static_cast<size_t>(W), 91 + pos);
+    const int32_t sv[2] = {pos, pos + 1};
+    ASSERT_EQ(c_->write(cpu_, x.cpu, xv.data(), xv.size() * 4, 0), PLINTH_OK);
+    ASSERT_EQ(g_->write(gpu_, x.gpu, xv.data(), xv.size() * 4, 0), PLINTH_OK);
+    ASSERT_EQ(c_->write(cpu_, slots.cpu, sv, sizeof sv, 0), PLINTH_OK);
+    ASSERT_EQ(g_->write(gpu_, slots.gpu, sv, sizeof sv, 0), PLINTH_OK);
+    ASSERT_EQ(step(c_, cpu_, x, false, &y.cpu), PLINTH_OK) << last_error();
+    if (graphs) {
+      ASSERT_EQ(g_->graph_launch(gpu_, graph), PLINTH_OK) << last_error();
+    } else {
+      g_->tensor_free(gpu_, y.gpu);
+      ASSERT_EQ(step(g_, gpu_, x, true, &y.gpu), PLINTH_OK) << last_error();
+    }
+    // Eager work between replays reuses the context's freed blocks, never the graph's.
+    Pair noise = rand({4, W}, 200 + pos), prod = zeros({4, W});
+    ASSERT_EQ(g_->linear(gpu_, noise.gpu, w.gpu, nullptr, prod.gpu), PLINTH_OK) << last_error();
+    expect_close(y, 2e-5f, 1e-4f, "graph replay at position " + std::to_string(pos));
+    c_->tensor_free(cpu_, y.cpu);
+    y.cpu = nullptr;
+  }
+  expect_close(kc, 0, 0, "key cache after ten replays");
+  if (graphs) {
+    g_->graph_free(gpu_, graph);
+    g_->graph_free(gpu_, nullptr);
+  }
+  g_->tensor_free(gpu_, y.gpu);          // made while recording: valid until here
+  for (const Pair &view : {past, end}) { // views before their source (freed in TearDown)
+    c_->tensor_free(cpu_, view.cpu);
+    g_->tensor_free(gpu_, view.gpu);
+  }
+}
+
+// What a recording refuses: host transfers and waits fail (and leave the recording usable),
+// graph_end without graph_begin fails, and PLINTH_GPU_GRAPHS=0 turns graph_begin off.
+TEST_P(GpuVsCpu, GraphRecordingRules) {
+  if (!g_->graph_begin) GTEST_SKIP() << GetParam() << " has no graph slots (runs eagerly)";
+  plinth_graph *graph = nullptr;
+  EXPECT_NE(g_->graph_end(gpu_, &graph), PLINTH_OK);
+  Pair t = zeros({8});
+  float buf[8] = {};
+  ASSERT_EQ(g_->graph_begin(gpu_), PLINTH_OK) << last_error();
+  EXPECT_NE(g_->graph_begin(gpu_), PLINTH_OK) << "a second recording on one context";
+  EXPECT_EQ(g_->write(gpu_, t.gpu, buf, sizeof buf, 0), PLINTH_ERR_UNSUPPORTED);
+  EXPECT_EQ(g_->read(gpu_, t.gpu, buf, sizeof buf, 0), PLINTH_ERR_UNSUPPORTED);
+  EXPECT_EQ(g_->synchronize(gpu_), PLINTH_ERR_UNSUPPORTED);
+  EXPECT_EQ(g_->fill(gpu_, t.gpu, 2.0f), PLINTH_OK) << last_error(); // recorded, not run
+  ASSERT_EQ(g_->graph_end(gpu_, &graph), PLINTH_OK) << last_error();
+  EXPECT_EQ(read(g_, gpu_, t.gpu), std::vector<uint8_t>(32, 0)) << "a recorded op ran";
+  ASSERT_EQ(g_->graph_launch(gpu_, graph), PLINTH_OK) << last_error();
+  std::vector<float> twos(8, 2.0f);
+  std::vector<uint8_t> want(32);
+  std::memcpy(want.data(), twos.data(), 32);
+  EXPECT_EQ(read(g_, gpu_, t.gpu), want) << "the replay did not run the recorded fill";
+  g_->graph_free(gpu_, graph);
+
+  setenv("PLINTH_GPU_GRAPHS", "0", 1);
+  plinth_backend_ctx *off = nullptr;
+  plinth_backend_options o{};
+  o.struct_size = sizeof o;
+  const plinth_status created = plugin_->vt->create(&o, &off);
+  unsetenv("PLINTH_GPU_GRAPHS");
+  ASSERT_EQ(created, PLINTH_OK) << last_error();
+  EXPECT_EQ(g_->graph_begin(off), PLINTH_ERR_UNSUPPORTED);
+  EXPECT_NE(last_error().find("PLINTH_GPU_GRAPHS"), std::string::npos) << last_error();
+  plugin_->vt->destroy(off);
+}
+
 TEST_P(GpuVsCpu, LinearInConversionChunks) {
   // Past 64 MiB of f32 rows the vendor-BLAS path converts the weights in chunks (two here,
   // the second short); the own GEMM and the GEMV read them as stored.

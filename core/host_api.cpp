@@ -1,8 +1,12 @@
 #include "host_api.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "backend_instance.hpp"
 #include "dtype.hpp"
@@ -135,6 +139,18 @@ plinth_status host_weight_info(const plinth_model_host *m, const char *name,
   return PLINTH_OK;
 }
 
+// Drops a weight's pages from this process once the backend holds its own copy: they are
+// clean pages of a read-only file mapping, so this only lowers the resident set (and the
+// page cache may reclaim them); a later read of the same bytes faults them back in from the
+// file. Only whole pages inside the record are released.
+void release_mapped_pages(const TensorRecord &r) {
+  if (!r.in_mapping || r.nbytes == 0) return;
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto b = reinterpret_cast<uintptr_t>(r.data), e = b + r.nbytes;
+  const uintptr_t pb = (b + page - 1) & ~(page - 1), pe = e & ~(page - 1);
+  if (pe > pb) madvise(reinterpret_cast<void *>(pb), pe - pb, MADV_DONTNEED);
+}
+
 bool is_float(int32_t dt) {
   return dt == PLINTH_DTYPE_F32 || dt == PLINTH_DTYPE_F16 || dt == PLINTH_DTYPE_BF16 ||
          dt == PLINTH_DTYPE_F64;
@@ -181,16 +197,16 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
     plinth_tensor *t = nullptr;
     const bool aligned = reinterpret_cast<uintptr_t>(r->data) % dtype_size(r->dtype) == 0;
     if (want == r->dtype && aligned) {
-      // Stored format is the device format: hand the mapped bytes over (borrowed, no copy
-      // on a host-memory backend).
-      be.check(be.ops->tensor_from_host(be.ctx, want, ndim, shape, r->data, 1, &t),
-               "uploading weight");
+      // Stored format is the device format: lend the mapped bytes (borrowed: no copy on a
+      // host-memory backend), or with mmap_weights = false let the backend make its own copy
+      // (see RuntimeConfig::mmap_weights).
+      be.check(
+          be.ops->tensor_from_host(be.ctx, want, ndim, shape, r->data, m->mmap_weights ? 1 : 0, &t),
+          "uploading weight");
     } else if (is_quantized(want)) {
-      std::vector<float> f(static_cast<size_t>(r->numel()));
-      std::vector<uint8_t> src(r->data, r->data + r->nbytes); // aligned copy
-      convert_elements(src.data(), r->dtype, f.data(), PLINTH_DTYPE_F32, f.size());
+      // Straight from the mapping, a few rows at a time on every core: no f32 copy.
       std::vector<uint8_t> q(static_cast<size_t>(r->shape[0]) * row_bytes(want, r->shape[1]));
-      quantize_rows(f.data(), r->shape[0], r->shape[1], want, q.data());
+      quantize_matrix(r->data, r->dtype, r->shape[0], r->shape[1], want, q.data());
       be.check(be.ops->tensor_from_host(be.ctx, want, ndim, shape, q.data(), 0, &t),
                "uploading weight");
     } else {
@@ -211,6 +227,7 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
     }
     m->loaded.emplace(key, t);
     *out = t;
+    if (!(want == r->dtype && aligned && m->mmap_weights)) release_mapped_pages(*r);
     if (m->on_progress) {
       m->progress_done = std::min(m->progress_total, m->progress_done + r->nbytes);
       if (m->on_progress(m->progress_user_data, m->progress_done, m->progress_total) != 0) {

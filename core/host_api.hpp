@@ -20,6 +20,7 @@ struct plinth_model_host {
   const plinth::Checkpoint *checkpoint = nullptr;
   plinth::BackendInstance *backend = nullptr;
   int32_t load_dtype = PLINTH_DTYPE_F32; // device dtype of weight matrices
+  bool mmap_weights = true; // lend device-format weights from the mapping (RuntimeConfig)
   std::map<std::pair<std::string, int32_t>, plinth_tensor *> loaded; // owned by the core
   // Loading progress over the checkpoint's bytes (each weight counted once).
   plinth_progress_fn on_progress = nullptr;

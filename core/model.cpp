@@ -54,6 +54,7 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
   host_.progress_user_data = opts.progress_user_data;
   for (const auto *t : checkpoint_->tensors()) host_.progress_total += t->nbytes;
   host_.backend = backend_.get();
+  host_.mmap_weights = rt_->config.mmap_weights;
   // "auto": keep half-precision checkpoints in their stored dtype, everything else in f32.
   host_.load_dtype = opts.dtype >= 0 ? opts.dtype : checkpoint_->dominant_dtype();
   plinth_model_env env{};

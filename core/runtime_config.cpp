@@ -19,9 +19,11 @@ RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
   RuntimeConfig c;
   for (auto &&[k, v] : t) {
     const std::string key(k.str());
-    if (key != "plugin_paths" && key != "default_backend" && key != "threads" && key != "log_level")
-      throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown setting '" + key +
-                                         "' (known: plugin_paths, default_backend, threads, log_level)");
+    if (key != "plugin_paths" && key != "default_backend" && key != "threads" &&
+        key != "log_level" && key != "mmap_weights")
+      throw Error(PLINTH_ERR_FORMAT,
+                  path.string() + ": unknown setting '" + key +
+                      "' (known: plugin_paths, default_backend, threads, log_level, mmap_weights)");
   }
   if (auto *arr = t["plugin_paths"].as_array()) {
     for (auto &e : *arr) {
@@ -39,6 +41,11 @@ RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
   if (auto s = t["log_level"].value<std::string>()) {
     c.log_level = log_level_from_name(*s);
     if (!c.log_level) throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown log_level '" + *s + "'");
+  }
+  if (const auto *n = t.get("mmap_weights")) {
+    const auto *b = n->as_boolean(); // value<bool>() would also accept numbers
+    if (!b) throw Error(PLINTH_ERR_FORMAT, path.string() + ": mmap_weights must be true or false");
+    c.mmap_weights = b->get();
   }
   return c;
 }

@@ -80,6 +80,7 @@ void SafetensorsFile::parse(const uint8_t *data, size_t size) {
            std::to_string(numel * dtype_size(rec.dtype)));
     rec.data = base + b;
     rec.nbytes = e - b;
+    rec.in_mapping = file_ != nullptr;
     tensors_.emplace(name, std::move(rec));
   }
 }

@@ -20,6 +20,9 @@ struct TensorRecord {
   std::vector<int64_t> shape;
   const uint8_t *data = nullptr; // into the mapping
   size_t nbytes = 0;
+  // data lies in a read-only file mapping (not in memory the reader owns), so its pages may be
+  // dropped from the process (madvise) and are read back from the file if touched again.
+  bool in_mapping = false;
   int64_t numel() const {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;

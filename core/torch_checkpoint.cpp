@@ -73,6 +73,7 @@ void TorchCheckpointFile::parse(const uint8_t *data, size_t size) {
     const uint8_t *base = st.data + static_cast<size_t>(pt.offset) * es;
     if (contiguous) {
       rec.data = base;
+      rec.in_mapping = true;
     } else { // gather a strided view (rare in state dicts) into owned memory
       owned_.emplace_back(rec.nbytes);
       uint8_t *dst = owned_.back().data();

@@ -2,6 +2,7 @@
 // error plumbing that turns validation failures into a plinth_status at the C edge.
 #pragma once
 
+#include "gemm.hpp"
 #include "op_checks.hpp"
 #include "op_table.hpp"
 #include "plinth_plugin.h"
@@ -28,6 +29,7 @@ struct Context {
   // thread (weight tiles) and one for the caller's thread (quantized activations).
   std::vector<std::vector<float>> thread_scratch;
   std::vector<unsigned char> act_scratch;
+  GemmScratch gemm; // packed activations and weight tiles of the prompt GEMM (gemm.hpp)
   std::vector<float> attn_keys;                  // attention's transposed keys
   std::vector<std::vector<float>> attn_scores;   // one score row per pool thread
 };
@@ -45,6 +47,7 @@ struct TensorMeta {
   uint32_t magic = kMagic;
   bool owns = false;
   void *alloc = nullptr;
+  size_t mapped = 0; // > 0: alloc is an anonymous mapping of this many bytes (munmap, not free)
   size_t bytes = 0;
 };
 

@@ -1,6 +1,9 @@
-// Inner loops that benefit from SIMD, chosen once at start-up by what the CPU supports:
-// an AVX2+FMA+F16C set (kernels_avx2*.cpp, compiled with target attributes so the project
-// needs no -march flag) or the portable scalar set (kernels_scalar*.cpp).
+// Inner loops that benefit from SIMD, chosen once at start-up by what the CPU supports: an
+// AVX-512 set (kernels_avx512*.cpp: the AVX2 set with 512-bit decoding products), an
+// AVX2+FMA+F16C set (kernels_avx2*.cpp) — both compiled with target attributes so the project
+// needs no -march flag — or the portable scalar set (kernels_scalar*.cpp).
+// PLINTH_CPU_KERNELS=avx512|avx2|generic picks a set below the best one (for comparisons and
+// for testing the narrower sets on a wide CPU); a set the CPU lacks falls back to the next.
 #pragma once
 
 #include "quant_blocks.hpp"
@@ -22,7 +25,7 @@ struct F32Acts {
 };
 
 struct Kernels {
-  const char *isa; // for describe(): "AVX2+FMA" or "generic"
+  const char *isa; // for describe(): "AVX-512", "AVX2+FMA" or "generic"
   void (*f16_to_f32)(const uint16_t *src, float *dst, int64_t n);
   void (*f32_to_f16)(const float *src, uint16_t *dst, int64_t n);
   void (*bf16_to_f32)(const uint16_t *src, float *dst, int64_t n);
@@ -47,5 +50,7 @@ const Kernels &kernels();
 const Kernels &scalar_kernels();
 // nullptr when this CPU lacks AVX2, FMA or F16C.
 const Kernels *avx2_kernels();
+// nullptr when this CPU lacks those or AVX-512 F/BW/VL/DQ/VNNI/VBMI.
+const Kernels *avx512_kernels();
 
 } // namespace plinth::cpu

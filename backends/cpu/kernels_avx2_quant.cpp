@@ -224,7 +224,7 @@ void gemv(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, 
 
 } // namespace
 
-PLINTH_AVX2 void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts) {
+PLINTH_AVX2 void quantize_act_blocks(const float *x, int64_t K, int64_t m, const QActs &acts) {
   const __m256 sign = _mm256_set1_ps(-0.0f);
   // packs interleaves the 128-bit lanes; this puts the 32 bytes back in element order.
   const __m256i unshuffle = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
@@ -259,6 +259,10 @@ PLINTH_AVX2 void quantize_acts(const float *x, int64_t K, int64_t m, const QActs
     acts.d[blk] = d;
     acts.s8[blk] = 8.0f * d * static_cast<float>(_mm_cvtsi128_si32(s4));
   }
+}
+
+void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts) {
+  quantize_act_blocks(x, K, m, acts);
   pair_q4_acts(acts, m);
 }
 

@@ -1,5 +1,6 @@
 // The kernel functions each kernel set is assembled from, declared for the table builders in
-// kernels_scalar.cpp and kernels_avx2.cpp. Not for op files: they go through kernels().
+// kernels_scalar.cpp, kernels_avx2.cpp and
+// kernels_avx512.cpp. Not for op files: they go through kernels().
 #pragma once
 
 #include "kernels.hpp"
@@ -31,6 +32,8 @@ void gemv_f16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int6
 void gemv_bf16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
                int64_t ldy);
 void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts);
+// quantize_acts without the reordered copy (acts.qp untouched).
+void quantize_act_blocks(const float *x, int64_t K, int64_t m, const QActs &acts);
 void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
                int64_t ldy);
 void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
@@ -38,6 +41,20 @@ void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_
 void q8_0_to_f32(const uint8_t *src, float *dst, int64_t n);
 void q4_0_to_f32(const uint8_t *src, float *dst, int64_t n);
 } // namespace avx2
+
+namespace avx512 {
+void gemv_f32(const float *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
+              int64_t ldy);
+void gemv_f16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
+              int64_t ldy);
+void gemv_bf16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
+               int64_t ldy);
+void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts);
+void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
+               int64_t ldy);
+void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
+               int64_t ldy);
+} // namespace avx512
 #endif
 
 } // namespace plinth::cpu

@@ -2,6 +2,9 @@
 #include "half.hpp"
 #include "kernels_impl.hpp"
 
+#include <cstdlib>
+#include <string>
+
 namespace plinth::cpu {
 namespace {
 
@@ -64,7 +67,11 @@ const Kernels &scalar_kernels() {
 
 const Kernels &kernels() {
   static const Kernels *selected = [] {
-    const Kernels *k = avx2_kernels();
+    const char *env = std::getenv("PLINTH_CPU_KERNELS");
+    const std::string want = env ? env : "";
+    const Kernels *k = nullptr;
+    if (want != "avx2" && want != "generic") k = avx512_kernels();
+    if (!k && want != "generic") k = avx2_kernels();
     return k ? k : &scalar_kernels();
   }();
   return *selected;

@@ -32,7 +32,8 @@ inline size_t quantized_bytes(int32_t dtype, int64_t n) {
 // `s8` holds 8 * d * sum(q) per block: Q4_0 kernels multiply the unsigned nibbles (0..15)
 // with q and subtract dw * s8 once per row for all blocks together, instead of re-centering
 // every weight nibble. Row m of M starts at block m * blocks_per_row in each array.
-// `qp` holds the bytes of `q` reordered for the Q4_0 kernels (see pair_q4_acts).
+// `qp` holds the bytes of `q` reordered for the Q4_0 kernels of the kernel set that filled it
+// (pair_q4_acts for the portable and AVX2 sets, quad_q4_acts for the AVX-512 set).
 struct QActs {
   int8_t *q; // [rows * nb * 32]
   float *d;  // [rows * nb]
@@ -59,6 +60,22 @@ inline void pair_q4_acts(const QActs &a, int64_t m) {
       std::memcpy(o + 16, hi, 16);
       std::memcpy(o + 32, lo + 16, 16);
       std::memcpy(o + 48, hi + 16, 16);
+    }
+  std::memcpy(qp + full * 32, q + full * 32, static_cast<size_t>(nb - full) * 32);
+}
+
+// The AVX-512 Q4_0 kernel instead loads the nibble bytes of four consecutive blocks into the
+// four 128-bit lanes of one register, so it wants per group of 8 blocks, for each half
+// (blocks 0..3, then 4..7): the low 16 activations of those four blocks, then their high 16
+// (128 bytes per half). Blocks after the last whole group are copied as they are.
+inline void quad_q4_acts(const QActs &a, int64_t m) {
+  const int64_t nb = a.blocks_per_row, full = nb / kQ4PairGroup * kQ4PairGroup;
+  const int8_t *q = a.q + m * nb * 32;
+  int8_t *qp = a.qp + m * nb * 32;
+  for (int64_t b = 0; b < full; b += 4)
+    for (int64_t j = 0; j < 4; ++j) {
+      std::memcpy(qp + b * 32 + j * 16, q + (b + j) * 32, 16);
+      std::memcpy(qp + b * 32 + 64 + j * 16, q + (b + j) * 32 + 16, 16);
     }
   std::memcpy(qp + full * 32, q + full * 32, static_cast<size_t>(nb - full) * 32);
 }

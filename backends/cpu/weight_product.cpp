@@ -1,14 +1,18 @@
 // Decoding (a few activation rows) reads every weight once, so it runs at the speed of the
 // weight stream: the GEMV kernels convert each weight block once, in registers, and use it
 // for every activation row; quantized weights meet activations quantized to 8 bits.
-// Prompt processing is compute bound: weights are converted tile by tile into per-thread
-// scratch that stays in L2, and each thread runs a single-threaded sgemm on its tile.
+// Prompt processing is compute bound: our packed GEMM (gemm.hpp) converts the weights tile by
+// tile into per-thread scratch and multiplies them with register-blocked AVX-512 or AVX2
+// kernels. CPUs without AVX2 convert tiles the same way and run a single-threaded OpenBLAS
+// sgemm on each.
 #include "weight_product.hpp"
+#include "gemm.hpp"
 #include "kernels.hpp"
 
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 
 namespace plinth::cpu {
 namespace {
@@ -61,6 +65,51 @@ void gemv_rows(const Kernels &k, const void *w, int32_t wdtype, int64_t K, const
   }
 }
 
+// Splits a GEMV's row units over the pool: each thread owns one contiguous range and walks it
+// front to back, so its weights arrive as one long stream (the hardware prefetcher follows
+// it across the matrix); a thread that finishes early takes single units from the back of
+// another range. Owner and thief meet on one atomic word per range, packing the next unit
+// from the front (low half) and the end of what is left (high half).
+class UnitRanges {
+public:
+  static constexpr int kMax = 64;
+  UnitRanges(int64_t units, int ranges) : n_(ranges) {
+    for (int i = 0; i < n_; ++i)
+      r_[i].v.store(pack(units * i / n_, units * (i + 1) / n_), std::memory_order_relaxed);
+  }
+  int size() const { return n_; }
+  // The next unit from the front of range i, or -1 when it is used up.
+  int64_t take_front(int i) {
+    uint64_t v = r_[i].v.load(std::memory_order_relaxed);
+    for (;;) {
+      const uint32_t f = front(v), b = back(v);
+      if (f >= b) return -1;
+      if (r_[i].v.compare_exchange_weak(v, pack(f + 1, b), std::memory_order_relaxed)) return f;
+    }
+  }
+  // The last unit of range i, or -1 when it is used up.
+  int64_t take_back(int i) {
+    uint64_t v = r_[i].v.load(std::memory_order_relaxed);
+    for (;;) {
+      const uint32_t f = front(v), b = back(v);
+      if (f >= b) return -1;
+      if (r_[i].v.compare_exchange_weak(v, pack(f, b - 1), std::memory_order_relaxed)) return b - 1;
+    }
+  }
+
+private:
+  static uint64_t pack(int64_t f, int64_t b) {
+    return static_cast<uint64_t>(f) | static_cast<uint64_t>(b) << 32;
+  }
+  static uint32_t front(uint64_t v) { return static_cast<uint32_t>(v); }
+  static uint32_t back(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
+  struct alignas(64) Slot {
+    std::atomic<uint64_t> v;
+  };
+  int n_;
+  Slot r_[kMax];
+};
+
 void gemv_path(Context &c, const float *x, int64_t M, int64_t K, const void *w, int32_t wdtype,
                int64_t N, float *y, int64_t ldy) {
   const Kernels &k = kernels();
@@ -71,16 +120,32 @@ void gemv_path(Context &c, const float *x, int64_t M, int64_t K, const void *w, 
     for (int64_t m = 0; m < M; ++m)
       k.quantize_acts(x + m * K, K, m, qa);
   }
-  // Units of kGemvRowStep rows keep the 4-row kernels on full groups. A chunk streams at least
-  // 512 KiB (~10 us): waking a sleeping worker costs tens of microseconds on a busy or virtual
-  // machine, so smaller matrices (tiny models) run faster on the calling thread alone.
+  // Units of kGemvRowStep rows keep the 4-row kernels on full groups. A range streams at
+  // least 512 KiB (~10 us): waking a sleeping worker costs tens of microseconds on a busy or
+  // virtual machine, so smaller matrices (tiny models) run faster on the calling thread alone.
   const int64_t units = (N + kGemvRowStep - 1) / kGemvRowStep;
-  const int64_t bytes_per_unit = static_cast<int64_t>(row_bytes(wdtype, K)) * kGemvRowStep;
-  c.pool.parallel_for(units, std::max<int64_t>(1, (512 << 10) / bytes_per_unit),
-                      [&](int64_t b, int64_t e, int) {
-                        gemv_rows(k, w, wdtype, K, x, qa, M, b * kGemvRowStep,
-                                  std::min(N, e * kGemvRowStep), y, ldy);
-                      });
+  const int64_t bytes = static_cast<int64_t>(row_bytes(wdtype, K)) * N;
+  auto run_unit = [&](int64_t u) {
+    gemv_rows(k, w, wdtype, K, x, qa, M, u * kGemvRowStep, std::min(N, (u + 1) * kGemvRowStep), y,
+              ldy);
+  };
+  const int ranges = static_cast<int>(std::min<int64_t>(
+      {c.pool.size(), UnitRanges::kMax, units, std::max<int64_t>(1, bytes / (512 << 10))}));
+  if (ranges <= 1) {
+    gemv_rows(k, w, wdtype, K, x, qa, M, 0, N, y, ldy);
+    return;
+  }
+  UnitRanges parts(units, ranges);
+  c.pool.parallel_for(ranges, 1, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) {
+      const int own = static_cast<int>(i);
+      for (int64_t u; (u = parts.take_front(own)) >= 0;)
+        run_unit(u);
+      for (int d = 1; d < parts.size(); ++d)
+        for (int64_t u; (u = parts.take_back((own + d) % parts.size())) >= 0;)
+          run_unit(u);
+    }
+  });
 }
 
 void to_f32_rows(const Kernels &k, const void *w, int32_t wdtype, int64_t K, int64_t r0,
@@ -134,6 +199,13 @@ void weight_product(plinth_backend_ctx *ctx, const float *x, int64_t M, int64_t 
     gemv_path(c, x, M, K, w, wdtype, N, y, ldy);
     return;
   }
+  if (const GemmIsa *isa = gemm_isa_best()) {
+    // Every weight dtype, f32 included: at prompt shapes (M = 64 .. 512, 2 threads) our
+    // GEMM beats threaded OpenBLAS sgemm even with AVX2 kernels (and far with AVX-512).
+    gemm_weights(c.pool, c.gemm, x, M, K, w, wdtype, N, y, ldy, isa);
+    return;
+  }
+  // Without AVX2:
   if (wdtype == PLINTH_DTYPE_F32) {
     // One threaded sgemm over the whole product: OpenBLAS packs and blocks it best.
     set_blas_threads(ctx);

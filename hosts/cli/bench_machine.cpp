@@ -8,6 +8,9 @@
 #include <vector>
 
 #include <cblas.h>
+#if PLINTH_CLI_OWN_GEMM
+#include "gemm.hpp"
+#endif
 #include <immintrin.h>
 #include <sys/resource.h>
 
@@ -88,6 +91,28 @@ double measure_sgemm_gflops(int threads, int n, int repeat) {
     if (r > 0) best = std::max(best, 2.0 * n * n * n / s / 1e9);
   }
   return best;
+}
+
+double measure_own_gemm_gflops(int threads, int n, int repeat) {
+#if PLINTH_CLI_OWN_GEMM
+  const plinth::cpu::GemmIsa *isa = plinth::cpu::gemm_isa_best();
+  if (!isa) return 0;
+  plinth::cpu::ThreadPool pool(std::max(1, threads));
+  plinth::cpu::GemmScratch scratch;
+  std::vector<float> x(static_cast<size_t>(n) * n, 0.5f), w(x), y(x.size());
+  double best = 0;
+  for (int r = 0; r < std::max(1, repeat) + 1; ++r) { // first pass warms up
+    const auto t0 = Clock::now();
+    plinth::cpu::gemm_weights(pool, scratch, x.data(), n, n, w.data(), PLINTH_DTYPE_F32, n,
+                              y.data(), n, isa);
+    const double s = seconds_since(t0);
+    if (r > 0) best = std::max(best, 2.0 * n * n * n / s / 1e9);
+  }
+  return best;
+#else
+  (void)threads, (void)n, (void)repeat;
+  return 0;
+#endif
 }
 
 long peak_rss_bytes() {

@@ -23,6 +23,12 @@ private:
 // f32 GEMM rate in GFLOP/s of OpenBLAS sgemm on n x n matrices with `threads` threads.
 double measure_sgemm_gflops(int threads, int n, int repeat);
 
+// The same for plinth's own packed GEMM (backends/cpu/gemm.hpp, the one the CPU backend runs
+// prompts with) on f32 weights, on a thread pool of `threads`. 0 when this CPU lacks AVX2 or
+// the CLI was built without the CPU backend. The machine's f32 GEMM rate is the best of the
+// two, since OpenBLAS may use a narrower instruction set than the CPU offers.
+double measure_own_gemm_gflops(int threads, int n, int repeat);
+
 // Peak resident set size of this process in bytes.
 long peak_rss_bytes();
 

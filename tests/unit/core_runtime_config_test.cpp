@@ -27,6 +27,8 @@ TEST(RuntimeConfig, ReadsSettings) {
   EXPECT_EQ(c.default_backend, "cuda");
   EXPECT_EQ(c.threads, 3);
   EXPECT_EQ(c.log_level, PLINTH_LOG_DEBUG);
+  EXPECT_TRUE(c.mmap_weights); // default: device-format weights are lent from the mapping
+  EXPECT_FALSE(plinth::read_runtime_config(write_toml("mmap_weights = false\n")).mmap_weights);
 }
 
 TEST(RuntimeConfig, UnknownSettingIsRejected) {
@@ -43,4 +45,5 @@ TEST(RuntimeConfig, BadTomlAndMissingFile) {
   EXPECT_THROW(plinth::read_runtime_config(write_toml("threads = = 2")), plinth::Error);
   EXPECT_THROW(plinth::read_runtime_config("/no/such/plinth.toml"), plinth::Error);
   EXPECT_THROW(plinth::read_runtime_config(write_toml("log_level = \"loud\"")), plinth::Error);
+  EXPECT_THROW(plinth::read_runtime_config(write_toml("mmap_weights = 1")), plinth::Error);
 }

@@ -2,6 +2,7 @@
 // error plumbing that turns validation failures into a plinth_status at the C edge.
 #pragma once
 
+#include "block_cache.hpp"
 #include "gemm.hpp"
 #include "op_checks.hpp"
 #include "op_table.hpp"
@@ -16,12 +17,16 @@
 
 namespace plinth::cpu {
 
+// Returns a tensor's memory to the C library or the kernel (ops_memory.cpp).
+void release_block(const BlockCache::Block &block);
+
 // What a plinth_backend_ctx handle points at. The ABI's struct name stays incomplete on
 // purpose: defining it would clash (ODR) with any other backend linked into the same binary,
 // such as a test double in the unit tests.
 struct Context {
   explicit Context(int threads)
-      : n_threads(threads), pool(threads), thread_scratch(static_cast<size_t>(threads)) {}
+      : n_threads(threads), pool(threads), thread_scratch(static_cast<size_t>(threads)),
+        blocks(release_block) {}
   int n_threads;
   ThreadPool pool;
   std::string description;
@@ -29,9 +34,10 @@ struct Context {
   // thread (weight tiles) and one for the caller's thread (quantized activations).
   std::vector<std::vector<float>> thread_scratch;
   std::vector<unsigned char> act_scratch;
-  GemmScratch gemm; // packed activations and weight tiles of the prompt GEMM (gemm.hpp)
-  std::vector<float> attn_keys;                  // attention's transposed keys
-  std::vector<std::vector<float>> attn_scores;   // one score row per pool thread
+  GemmScratch gemm;             // packed activations and weight tiles of the prompt GEMM (gemm.hpp)
+  std::vector<float> attn_keys; // attention's transposed keys
+  std::vector<std::vector<float>> attn_scores; // one score row per pool thread
+  BlockCache blocks;                           // freed activations' memory, reused by tensor_new
 };
 
 inline Context *context_of(plinth_backend_ctx *ctx) { return reinterpret_cast<Context *>(ctx); }

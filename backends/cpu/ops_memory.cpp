@@ -9,6 +9,15 @@
 
 #include <sys/mman.h>
 
+namespace plinth::cpu {
+void release_block(const BlockCache::Block &block) {
+  if (block.mapped)
+    munmap(block.alloc, block.mapped);
+  else
+    std::free(block.alloc);
+}
+} // namespace plinth::cpu
+
 namespace plinth::cpu::ops {
 
 namespace {
@@ -43,12 +52,7 @@ void *alloc_zeroed(size_t bytes, size_t *mapped) {
   return std::calloc(bytes ? bytes : 1, 1);
 }
 
-void release(TensorMeta &meta) {
-  if (meta.mapped)
-    munmap(meta.alloc, meta.mapped);
-  else
-    std::free(meta.alloc);
-}
+void release(TensorMeta &meta) { release_block({meta.alloc, meta.mapped}); }
 
 } // namespace
 
@@ -60,7 +64,10 @@ plinth_status tensor_new(plinth_backend_ctx *ctx, int32_t dtype, int32_t ndim, c
     check_new_shape(dtype, ndim, shape);
     const size_t bytes = elems_bytes(dtype, shape_numel(ndim, shape));
     TensorMeta owner;
-    owner.alloc = alloc_zeroed(bytes, &owner.mapped);
+    const BlockCache::Block reused = context_of(ctx)->blocks.take(bytes);
+    owner.alloc = reused.alloc;
+    owner.mapped = reused.mapped;
+    if (!owner.alloc) owner.alloc = alloc_zeroed(bytes, &owner.mapped);
     if (!owner.alloc) throw std::bad_alloc();
     void *mem = owner.alloc;
     plinth_tensor *t = nullptr;
@@ -120,11 +127,14 @@ plinth_status tensor_view(plinth_backend_ctx *ctx, const plinth_tensor *src, int
   });
 }
 
-void tensor_free(plinth_backend_ctx *, plinth_tensor *t) {
+void tensor_free(plinth_backend_ctx *ctx, plinth_tensor *t) {
   if (!t) return;
   auto *meta = static_cast<TensorMeta *>(t->backend_data);
   if (meta && meta->magic == TensorMeta::kMagic) {
-    if (meta->owns) release(*meta);
+    if (meta->owns && ctx)
+      context_of(ctx)->blocks.give(meta->bytes, {meta->alloc, meta->mapped});
+    else if (meta->owns)
+      release(*meta);
     meta->magic = 0; // a later use of this handle is then detected rather than undefined
     delete meta;
   }

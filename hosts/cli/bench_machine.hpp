@@ -2,6 +2,7 @@
 // so plinth's numbers are reported as fractions of what this hardware can do.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -14,10 +15,15 @@ namespace plinth_cli {
 class BandwidthProbe {
 public:
   BandwidthProbe();
+  ~BandwidthProbe();
+  BandwidthProbe(const BandwidthProbe &) = delete;
+  BandwidthProbe &operator=(const BandwidthProbe &) = delete;
   double measure(int threads, int passes);
 
 private:
-  std::vector<uint64_t> buf_;
+  void *map_ = nullptr;
+  uint64_t *buf_ = nullptr;
+  size_t n_ = 0;
 };
 
 // f32 GEMM rate in GFLOP/s of OpenBLAS sgemm on n x n matrices with `threads` threads.

@@ -26,16 +26,20 @@ Session::Session(Model &model, int32_t batch, int32_t max_tokens)
 }
 
 Session::~Session() {
-  if (s_) model_.arch_plugin().arch()->session_free(s_);
+  // Under the model's lock like every other session call: freeing the KV caches returns
+  // memory to the backend, which a sibling session on another thread may be using.
+  if (!s_) return;
+  std::lock_guard<std::mutex> lock(model_.mutex());
+  model_.arch_plugin().arch()->session_free(s_);
 }
 
 void Session::step(const int32_t *ids, int32_t n, const int32_t *mask, float *logits) {
   if (!ids || !logits || n <= 0)
     throw Error(PLINTH_ERR_INVALID_ARGUMENT, "session step needs ids, n > 0 and a logits buffer");
   if (past_ + n > max_tokens_)
-    throw Error(PLINTH_ERR_INVALID_ARGUMENT,
-                "session is full: " + std::to_string(past_) + " + " + std::to_string(n) +
-                    " tokens exceed its " + std::to_string(max_tokens_));
+    throw Error(PLINTH_ERR_INVALID_ARGUMENT, "session is full: " + std::to_string(past_) + " + " +
+                                                 std::to_string(n) + " tokens exceed its " +
+                                                 std::to_string(max_tokens_));
   plinth_step_io io{};
   io.struct_size = sizeof io;
   io.input_ids = ids;

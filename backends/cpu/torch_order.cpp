@@ -2,12 +2,17 @@
 // multiply and add into an FMA (or the reverse), since the point is the exact rounding sequence.
 #include "torch_order.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
+#define PLINTH_TORCH_ORDER_X86 1
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
 
 namespace plinth::cpu {
 namespace {
@@ -32,9 +37,18 @@ float pow2i(int q) {
   return f;
 }
 
+// PLINTH_CPU_KERNELS=generic selects the portable path, as for the backend's other kernels.
 bool use_avx2() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#if PLINTH_TORCH_ORDER_X86
+  static const bool ok = [] {
+    const char *env = std::getenv("PLINTH_CPU_KERNELS");
+    if (env && std::string(env) == "generic") return false;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
   return ok;
+#else
+  return false;
+#endif
 }
 
 // Lane l of torch's 16-wide reduce_all: elements l, l + 16, ... summed in order; then the
@@ -46,6 +60,7 @@ float fold16(float *lanes) {
   return lanes[0];
 }
 
+#if PLINTH_TORCH_ORDER_X86
 __attribute__((target("avx2,fma"))) __m256 exp8(__m256 d) {
   const __m256 qf = _mm256_round_ps(_mm256_mul_ps(d, _mm256_set1_ps(kLog2e)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -98,6 +113,8 @@ __attribute__((target("avx2,fma"))) void softmax_avx2(float *x, int64_t n, float
     x[j] = x[j] * inv_s;
 }
 
+#endif
+
 void softmax_portable(float *x, int64_t n, float max) {
   float lanes[16] = {};
   for (int64_t j = 0; j < n; ++j) {
@@ -109,6 +126,7 @@ void softmax_portable(float *x, int64_t n, float max) {
     x[j] = x[j] * inv;
 }
 
+#if PLINTH_TORCH_ORDER_X86
 // Four blocks of 8 keys in flight: each lane is its own FMA chain over d, and four
 // independent chains hide the FMA latency.
 __attribute__((target("avx2,fma"))) void scores_avx2(const float *q, const float *kt, int64_t ld,
@@ -138,6 +156,8 @@ __attribute__((target("avx2,fma"))) void scores_avx2(const float *q, const float
   }
 }
 
+#endif
+
 } // namespace
 
 float torch_expf(float d) {
@@ -162,10 +182,13 @@ float torch_expf(float d) {
 }
 
 void torch_softmax_row(float *x, int64_t n, float max) {
-  if (use_avx2())
+#if PLINTH_TORCH_ORDER_X86
+  if (use_avx2()) {
     softmax_avx2(x, n, max);
-  else
-    softmax_portable(x, n, max);
+    return;
+  }
+#endif
+  softmax_portable(x, n, max);
 }
 
 void transpose_keys(const float *k, int64_t stride, int64_t n, int64_t D, float *kt, int64_t ld) {
@@ -186,10 +209,12 @@ void score_chains(const float *q, const float *kt, int64_t ld, int64_t D, int64_
                   float scale, float *s) {
   if (j1 <= j0) return;
   const int64_t start = j0 / 8 * 8, end = (j1 + 7) / 8 * 8;
+#if PLINTH_TORCH_ORDER_X86
   if (use_avx2()) {
     scores_avx2(q, kt, ld, D, start, end, scale, s);
     return;
   }
+#endif
   for (int64_t j = start; j < end; ++j) {
     float a = 0.0f;
     for (int64_t d = 0; d < D; ++d)

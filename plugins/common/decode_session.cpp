@@ -104,10 +104,10 @@ void KvSession::record(const DecodeStep &s, const TrunkFn &trunk, const LogitsFn
   Tensor logits;
   try {
     logits = run(s, trunk, lm_logits);
-  } catch (const PluginError &) {
+  } catch (...) { // whatever failed, the context must leave recording
     try {
-      ops_.graph_end(); // leaves recording; the partial graph is discarded
-    } catch (const PluginError &) {
+      ops_.graph_end(); // the partial graph is discarded
+    } catch (...) {
     }
     graphs_ = Graphs::off;
     return;

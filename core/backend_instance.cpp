@@ -4,10 +4,12 @@
 
 namespace plinth {
 
-BackendInstance::BackendInstance(PluginEntry &p, int32_t n_threads) : plugin(p) {
+BackendInstance::BackendInstance(PluginEntry &p, int32_t n_threads)
+    : plugin(p), n_threads(n_threads) {
   const auto *vt = p.backend();
   if (vt->device_count() <= 0)
-    throw Error(PLINTH_ERR_BACKEND, "backend '" + p.manifest.name + "' found no device on this machine");
+    throw Error(PLINTH_ERR_BACKEND,
+                "backend '" + p.manifest.name + "' found no device on this machine");
   plinth_backend_options o{};
   o.struct_size = sizeof o;
   o.n_threads = n_threads;
@@ -20,7 +22,8 @@ BackendInstance::BackendInstance(PluginEntry &p, int32_t n_threads) : plugin(p) 
   ops = vt->ops;
   if (ops->struct_size < offsetof(plinth_backend_ops, attention) + sizeof(void *)) {
     vt->destroy(ctx);
-    throw Error(PLINTH_ERR_ABI_MISMATCH, "backend '" + p.manifest.name + "' has an incomplete op table");
+    throw Error(PLINTH_ERR_ABI_MISMATCH,
+                "backend '" + p.manifest.name + "' has an incomplete op table");
   }
   description = vt->describe ? vt->describe(ctx) : p.manifest.name;
 }

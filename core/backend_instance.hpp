@@ -21,6 +21,7 @@ struct BackendInstance {
   const plinth_backend_ops *ops = nullptr;
   plinth_backend_ctx *ctx = nullptr;
   std::string description;
+  int32_t n_threads = 0; // as asked for (0: the backend's default); host-side work uses it too
 };
 
 } // namespace plinth

@@ -45,7 +45,8 @@ plinth_status host_config_i64(const plinth_model_host *m, const char *key, int64
   if (v->is_number_integer()) return *out = v->get<int64_t>(), PLINTH_OK;
   if (v->is_number_float()) {
     const double d = v->get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return *out = static_cast<int64_t>(d), PLINTH_OK;
+    if (d == static_cast<double>(static_cast<int64_t>(d)))
+      return *out = static_cast<int64_t>(d), PLINTH_OK;
   }
   set_last_error(std::string("config key '") + key + "' is not an integer");
   return PLINTH_ERR_INVALID_ARGUMENT;
@@ -70,8 +71,8 @@ plinth_status host_config_bool(const plinth_model_host *m, const char *key, int3
   return PLINTH_ERR_INVALID_ARGUMENT;
 }
 
-plinth_status host_config_str(const plinth_model_host *m, const char *key, char *buf,
-                              size_t cap, size_t *len) {
+plinth_status host_config_str(const plinth_model_host *m, const char *key, char *buf, size_t cap,
+                              size_t *len) {
   if (!m || !key) return PLINTH_ERR_INVALID_ARGUMENT;
   const auto *v = cfg(m).find(key);
   if (!v || v->is_null()) return missing(key, "is not set");
@@ -175,10 +176,14 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
     if (want < 0) {
       // Policy: vectors (norms, biases) in the compute dtype; matrices in the load dtype;
       // matrices whose rows do not split into quantization blocks stay f32.
-      if (!is_float(r->dtype)) want = r->dtype == PLINTH_DTYPE_I64 ? PLINTH_DTYPE_I32 : r->dtype;
-      else if (r->shape.size() < 2) want = PLINTH_DTYPE_F32;
-      else if (is_quantized(m->load_dtype) && !quantizable) want = PLINTH_DTYPE_F32;
-      else want = m->load_dtype;
+      if (!is_float(r->dtype))
+        want = r->dtype == PLINTH_DTYPE_I64 ? PLINTH_DTYPE_I32 : r->dtype;
+      else if (r->shape.size() < 2)
+        want = PLINTH_DTYPE_F32;
+      else if (is_quantized(m->load_dtype) && !quantizable)
+        want = PLINTH_DTYPE_F32;
+      else
+        want = m->load_dtype;
     }
     if (is_quantized(want) && (!quantizable || !is_float(r->dtype))) {
       set_last_error("weight '" + std::string(name) + "' cannot be stored as " + dtype_name(want) +
@@ -193,7 +198,8 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
     const BackendInstance &be = *m->backend;
     const int32_t ndim = static_cast<int32_t>(r->shape.size());
     int64_t shape[PLINTH_MAX_DIMS] = {1, 1, 1, 1};
-    for (int32_t i = 0; i < ndim; ++i) shape[i] = r->shape[static_cast<size_t>(i)];
+    for (int32_t i = 0; i < ndim; ++i)
+      shape[i] = r->shape[static_cast<size_t>(i)];
     plinth_tensor *t = nullptr;
     const bool aligned = reinterpret_cast<uintptr_t>(r->data) % dtype_size(r->dtype) == 0;
     if (want == r->dtype && aligned) {
@@ -204,9 +210,9 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
           be.ops->tensor_from_host(be.ctx, want, ndim, shape, r->data, m->mmap_weights ? 1 : 0, &t),
           "uploading weight");
     } else if (is_quantized(want)) {
-      // Straight from the mapping, a few rows at a time on every core: no f32 copy.
+      // Straight from the mapping, a few rows at a time on the model's threads: no f32 copy.
       std::vector<uint8_t> q(static_cast<size_t>(r->shape[0]) * row_bytes(want, r->shape[1]));
-      quantize_matrix(r->data, r->dtype, r->shape[0], r->shape[1], want, q.data());
+      quantize_matrix(r->data, r->dtype, r->shape[0], r->shape[1], want, q.data(), be.n_threads);
       be.check(be.ops->tensor_from_host(be.ctx, want, ndim, shape, q.data(), 0, &t),
                "uploading weight");
     } else {
@@ -257,9 +263,9 @@ const char *host_weight_name_at(const plinth_model_host *m, int64_t index) {
 }
 
 const plinth_host_api kTable = {
-    sizeof(plinth_host_api), PLINTH_ABI_VERSION, host_set_error,   host_log,
-    host_config_type,        host_config_i64,    host_config_f64,  host_config_bool,
-    host_config_str,         host_config_len,    host_config_key_at, host_weight_info,
+    sizeof(plinth_host_api), PLINTH_ABI_VERSION, host_set_error,      host_log,
+    host_config_type,        host_config_i64,    host_config_f64,     host_config_bool,
+    host_config_str,         host_config_len,    host_config_key_at,  host_weight_info,
     host_weight_load,        host_weight_count,  host_weight_name_at,
 };
 
@@ -271,6 +277,7 @@ const plinth_host_api *host_api_table() { return &kTable; }
 
 void plinth_model_host::free_weights() {
   if (backend)
-    for (auto &[k, t] : loaded) backend->ops->tensor_free(backend->ctx, t);
+    for (auto &[k, t] : loaded)
+      backend->ops->tensor_free(backend->ctx, t);
   loaded.clear();
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <system_error>
@@ -22,6 +23,9 @@ constexpr size_t kQ4Bytes = 2 + kBlock / 2;
 // libm: truncate, then step away from zero when the dropped fraction is at least a half
 // (v - trunc(v) is exact). Gives lround's bytes, NaN included (both convert to INT_MIN).
 inline int32_t round_half_away(float v) {
+  // NaN (from NaN or infinite weights): converting it is undefined in C++, so spell out the
+  // INT_MIN that x86's conversion (and lround) produce.
+  if (!(v == v)) return INT32_MIN;
   int32_t i = static_cast<int32_t>(v);
   const float frac = v - static_cast<float>(i);
   if (frac >= 0.5f)

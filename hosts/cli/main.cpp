@@ -24,7 +24,8 @@ const Verb kVerbs[] = {
     {"plugins", verb_plugins, "list the discovered plugins"},
     {"info", verb_info, "describe a model directory"},
     {"tokenize", verb_tokenize, "show how a model's tokenizer encodes a text"},
-    {"bench", verb_bench, "benchmark a model (not implemented yet)"},
+    {"bench", verb_bench, "benchmark a model against the machine's own limits"},
+    {"accuracy", verb_accuracy, "compare a q8/q4/f16/bf16 load's logits with f32"},
 };
 
 const Verb *find_verb(const std::string &name) {

@@ -16,5 +16,6 @@ int verb_plugins(const Args &args);
 int verb_info(const Args &args);
 int verb_tokenize(const Args &args);
 int verb_bench(const Args &args);
+int verb_accuracy(const Args &args);
 
 } // namespace plinth_cli

@@ -50,11 +50,8 @@ BioGptModel::BioGptModel(const plinth_model_env &env)
 
   switch (head_) {
   case Head::causal_lm:
-    // output_projection is tied to embed_tokens (the unscaled table) unless the config unties
-    // it; save_pretrained then stores the shared matrix once.
-    lm_head_ = !cfg_.tie_word_embeddings && w.has("output_projection.weight")
-                   ? w.get("output_projection.weight")
-                   : embed_tokens_;
+    // Tied to embed_tokens: the unscaled table.
+    lm_head_ = w.tied_or_own("output_projection.weight", cfg_.tie_word_embeddings, embed_tokens_);
     // Sessions hand back vocab_size logits per row: the matrix must produce exactly that.
     if (lm_head_.dim(0) != cfg_.vocab_size || lm_head_.dim(1) != cfg_.hidden_size)
       fail(PLINTH_ERR_FORMAT, "biogpt: output_projection does not match vocab_size x hidden_size");

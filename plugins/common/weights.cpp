@@ -22,6 +22,10 @@ Tensor Weights::opt(const std::string &name, int32_t dtype) const {
   return has(name) ? get(name, dtype) : Tensor{};
 }
 
+Tensor Weights::tied_or_own(const std::string &name, bool tied, const Tensor &shared) const {
+  return !tied && has(name) ? get(name) : shared;
+}
+
 Tensor Weights::first_of(std::initializer_list<std::string> names, int32_t dtype) const {
   std::string tried;
   for (const std::string &n : names) {

@@ -60,10 +60,7 @@ Gpt2Model::Gpt2Model(const plinth_model_env &env)
 
   switch (head_) {
   case Head::causal_lm:
-    // lm_head is tied to wte unless the config unties it; save_pretrained then stores the
-    // shared matrix once (without lm_head.weight).
-    lm_head_ =
-        !cfg_.tie_word_embeddings && w.has("lm_head.weight") ? w.get("lm_head.weight") : wte_;
+    lm_head_ = w.tied_or_own("lm_head.weight", cfg_.tie_word_embeddings, wte_);
     // Sessions hand back vocab_size logits per row: the matrix must produce exactly that.
     if (lm_head_.dim(0) != cfg_.vocab_size || lm_head_.dim(1) != cfg_.hidden_size)
       fail(PLINTH_ERR_FORMAT, "gpt2: the lm_head matrix does not match vocab_size x n_embd");

@@ -70,9 +70,7 @@ HeliumModel::HeliumModel(const plinth_model_env &env)
 
   switch (head_) {
   case Head::causal_lm:
-    // Tied embeddings are stored once (no lm_head.weight); an untied checkpoint has its own.
-    lm_head_ =
-        !cfg_.tie_word_embeddings && w.has("lm_head.weight") ? w.get("lm_head.weight") : embed_;
+    lm_head_ = w.tied_or_own("lm_head.weight", cfg_.tie_word_embeddings, embed_);
     break;
   case Head::seq_cls:
   case Head::tok_cls: score_ = plugin::Linear::load(w, "score"); break;

@@ -51,10 +51,7 @@ MistralModel::MistralModel(const plinth_model_env &env)
 
   switch (head_) {
   case Head::causal_lm:
-    // transformers ties lm_head to the embeddings when asked to, and save_pretrained then
-    // stores the shared tensor once (without lm_head.weight).
-    lm_head_ =
-        !cfg_.tie_word_embeddings && w.has("lm_head.weight") ? w.get("lm_head.weight") : embed_;
+    lm_head_ = w.tied_or_own("lm_head.weight", cfg_.tie_word_embeddings, embed_);
     break;
   case Head::seq_cls:
   case Head::tok_cls: score_ = plugin::Linear::load(w, "score"); break;

@@ -7,53 +7,39 @@
 
 namespace plinth::cpu {
 
+// The GEMV entry points every kernel set provides, declared once for all of them.
+#define PLINTH_CPU_GEMV_KERNELS()                                                                  \
+  void gemv_f32(const float *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,    \
+                int64_t ldy);                                                                      \
+  void gemv_f16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y, \
+                int64_t ldy);                                                                      \
+  void gemv_bf16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M,          \
+                 float *y, int64_t ldy);                                                           \
+  void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts);                     \
+  void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,   \
+                 int64_t ldy);                                                                     \
+  void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,   \
+                 int64_t ldy);
+// Block dequantization (the AVX-512 set reuses the AVX2 ones).
+#define PLINTH_CPU_DEQUANT_KERNELS()                                                               \
+  void q8_0_to_f32(const uint8_t *src, float *dst, int64_t n);                                     \
+  void q4_0_to_f32(const uint8_t *src, float *dst, int64_t n);
+
 namespace generic {
-void gemv_f32(const float *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
-              int64_t ldy);
-void gemv_f16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
-              int64_t ldy);
-void gemv_bf16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
-               int64_t ldy);
-void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts);
-void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
-               int64_t ldy);
-void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
-               int64_t ldy);
-void q8_0_to_f32(const uint8_t *src, float *dst, int64_t n);
-void q4_0_to_f32(const uint8_t *src, float *dst, int64_t n);
+PLINTH_CPU_GEMV_KERNELS()
+PLINTH_CPU_DEQUANT_KERNELS()
 } // namespace generic
 
 #if defined(__x86_64__) || defined(__i386__)
 namespace avx2 {
-void gemv_f32(const float *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
-              int64_t ldy);
-void gemv_f16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
-              int64_t ldy);
-void gemv_bf16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
-               int64_t ldy);
-void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts);
+PLINTH_CPU_GEMV_KERNELS()
 // quantize_acts without the reordered copy (acts.qp untouched).
 void quantize_act_blocks(const float *x, int64_t K, int64_t m, const QActs &acts);
-void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
-               int64_t ldy);
-void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
-               int64_t ldy);
-void q8_0_to_f32(const uint8_t *src, float *dst, int64_t n);
-void q4_0_to_f32(const uint8_t *src, float *dst, int64_t n);
+PLINTH_CPU_DEQUANT_KERNELS()
 } // namespace avx2
 
 namespace avx512 {
-void gemv_f32(const float *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
-              int64_t ldy);
-void gemv_f16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
-              int64_t ldy);
-void gemv_bf16(const uint16_t *w, int64_t rows, int64_t K, const F32Acts &x, int64_t M, float *y,
-               int64_t ldy);
-void quantize_acts(const float *x, int64_t K, int64_t m, const QActs &acts);
-void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
-               int64_t ldy);
-void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
-               int64_t ldy);
+PLINTH_CPU_GEMV_KERNELS()
 } // namespace avx512
 #endif
 

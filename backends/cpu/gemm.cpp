@@ -1,12 +1,12 @@
 // The blocking, packing and threading around the microkernels of gemm_kernels_*.cpp.
 #include "gemm.hpp"
+#include "kernel_choice.hpp"
 #include "quant_blocks.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <string>
 
 namespace plinth::cpu {
 namespace {
@@ -100,14 +100,12 @@ float *GemmBuffer::get(size_t n) {
 }
 
 const GemmIsa *gemm_isa_best() {
-  // PLINTH_CPU_KERNELS narrows the choice like it does for the backend's other kernels
-  // (kernels.hpp); "generic" leaves no GEMM, so callers take their portable path.
+  // "generic" (kernel_choice.hpp) leaves no GEMM, so callers take their portable path.
   static const GemmIsa *best = [] {
-    const char *env = std::getenv("PLINTH_CPU_KERNELS");
-    const std::string want = env ? env : "";
+    const KernelCap cap = kernel_cap();
     const GemmIsa *isa = nullptr;
-    if (want != "avx2" && want != "generic") isa = gemm_isa_avx512();
-    if (!isa && want != "generic") isa = gemm_isa_avx2();
+    if (cap == KernelCap::avx512) isa = gemm_isa_avx512();
+    if (!isa && cap != KernelCap::generic) isa = gemm_isa_avx2();
     return isa;
   }();
   return best;

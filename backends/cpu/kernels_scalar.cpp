@@ -1,9 +1,7 @@
 // Portable conversions and float kernels, and the table of the portable kernel set.
 #include "half.hpp"
+#include "kernel_choice.hpp"
 #include "kernels_impl.hpp"
-
-#include <cstdlib>
-#include <string>
 
 namespace plinth::cpu {
 namespace {
@@ -67,11 +65,10 @@ const Kernels &scalar_kernels() {
 
 const Kernels &kernels() {
   static const Kernels *selected = [] {
-    const char *env = std::getenv("PLINTH_CPU_KERNELS");
-    const std::string want = env ? env : "";
+    const KernelCap cap = kernel_cap();
     const Kernels *k = nullptr;
-    if (want != "avx2" && want != "generic") k = avx512_kernels();
-    if (!k && want != "generic") k = avx2_kernels();
+    if (cap == KernelCap::avx512) k = avx512_kernels();
+    if (!k && cap != KernelCap::generic) k = avx2_kernels();
     return k ? k : &scalar_kernels();
   }();
   return *selected;

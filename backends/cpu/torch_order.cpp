@@ -2,6 +2,8 @@
 // multiply and add into an FMA (or the reverse), since the point is the exact rounding sequence.
 #include "torch_order.hpp"
 
+#include "kernel_choice.hpp"
+
 #if defined(__x86_64__) || defined(__i386__)
 #define PLINTH_TORCH_ORDER_X86 1
 #include <immintrin.h>
@@ -9,10 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <string>
 
 namespace plinth::cpu {
 namespace {
@@ -40,11 +40,8 @@ float pow2i(int q) {
 // PLINTH_CPU_KERNELS=generic selects the portable path, as for the backend's other kernels.
 bool use_avx2() {
 #if PLINTH_TORCH_ORDER_X86
-  static const bool ok = [] {
-    const char *env = std::getenv("PLINTH_CPU_KERNELS");
-    if (env && std::string(env) == "generic") return false;
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
+  static const bool ok = kernel_cap() != KernelCap::generic && __builtin_cpu_supports("avx2") &&
+                         __builtin_cpu_supports("fma");
   return ok;
 #else
   return false;

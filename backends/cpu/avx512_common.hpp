@@ -37,6 +37,16 @@ template <size_t bytes> PLINTH_AVX512_INLINE void prefetch_ahead(const void *p) 
     _mm_prefetch(q + off, _MM_HINT_NTA);
 }
 
+// Keeps vectors in registers: GCC otherwise folds a load into every instruction that uses it,
+// so a weight vector used twice (a byte permute of two sources, the low and the high nibbles)
+// is read from cache twice, and these loads are unaligned (18- and 34-byte blocks), so most
+// of them straddle two cache lines. Measured on the Q4_0 kernel: 52 -> 62 GB/s from L2.
+template <class V> PLINTH_AVX512_INLINE void in_register(V &v) { asm("" : "+v"(v)); }
+template <class V, class... Rest> PLINTH_AVX512_INLINE void in_register(V &v, Rest &...rest) {
+  in_register(v);
+  in_register(rest...);
+}
+
 // Sum of the 16 lanes.
 PLINTH_AVX512_INLINE float hsum(__m512 v) {
   const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));

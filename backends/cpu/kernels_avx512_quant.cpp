@@ -152,12 +152,14 @@ PLINTH_AVX512 void row_dot_q4(const uint8_t *w, int64_t nb, const QActs &x, floa
   for (int64_t b = 0; b < full; b += kGroup) {
     const uint8_t *g = w + static_cast<size_t>(b) * kB;
     prefetch_ahead<kGroup * kB>(g);
-    const __m512i v0 = _mm512_loadu_si512(g), v1 = _mm512_loadu_si512(g + 64);
-    const __m512i v2 = _mm512_maskz_loadu_epi8(0xffff, g + 128);
+    __m512i v0 = _mm512_loadu_si512(g), v1 = _mm512_loadu_si512(g + 64);
+    __m512i v2 = _mm512_maskz_loadu_epi8(0xffff, g + 128);
+    in_register(v0, v1, v2);
     const __m256 dw = _mm256_cvtph_ps(_mm512_castsi512_si128(
         _mm512_permutex2var_epi8(v0, _mm512_castsi128_si512(scale_idx), v1)));
-    const __m512i raw[2] = {_mm512_permutex2var_epi8(v0, nib_idx[0], v1),
-                            _mm512_permutex2var_epi8(v1, nib_idx[1], v2)};
+    __m512i raw[2] = {_mm512_permutex2var_epi8(v0, nib_idx[0], v1),
+                      _mm512_permutex2var_epi8(v1, nib_idx[1], v2)};
+    in_register(raw[0], raw[1]);
     __m256 sc[M];
     for (int m = 0; m < M; ++m) {
       const int64_t xb = m * x.blocks_per_row + b;

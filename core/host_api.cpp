@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -152,6 +153,32 @@ void release_mapped_pages(const TensorRecord &r) {
   if (pe > pb) madvise(reinterpret_cast<void *>(pb), pe - pb, MADV_DONTNEED);
 }
 
+// A weight the backend reads in place from the mapping is read from the page cache's pages for
+// every token: have its file cached in 2 MiB folios (see MappedFile::prefer_huge_pages), once
+// per file and model load. A backend that copied the bytes (GPU) gains nothing from it.
+void prefer_huge_pages_for(const plinth_model_host *m, const TensorRecord &r,
+                           const plinth_tensor *t) {
+  if (!m->huge_page_cache || !t || t->data != r.data) return;
+  MappedFile *file = m->checkpoint->mapping_of(r);
+  if (!file) return;
+  const HugePageResult h = file->prefer_huge_pages();
+  if (!h.first) return; // logged by the call that did the work
+  if (h.kind == HugePageResult::kMoved) {
+    char msg[200];
+    std::snprintf(msg, sizeof msg,
+                  ": re-read %.2f GB into 2 MiB page-cache pages in %.2f s (%.2f GB now mapped "
+                  "huge), for faster decoding; done once, later loads find them while the file "
+                  "stays cached",
+                  static_cast<double>(file->size()) / 1e9, h.seconds,
+                  static_cast<double>(h.huge_bytes) / 1e9);
+    log_message(PLINTH_LOG_INFO, file->path().string() + msg);
+  } else if (h.kind == HugePageResult::kUnsupported) {
+    log_message(PLINTH_LOG_DEBUG, file->path().string() +
+                                      ": the page cache cannot hold it in 2 MiB folios here "
+                                      "(kernel or file system), it stays in small pages");
+  }
+}
+
 bool is_float(int32_t dt) {
   return dt == PLINTH_DTYPE_F32 || dt == PLINTH_DTYPE_F16 || dt == PLINTH_DTYPE_BF16 ||
          dt == PLINTH_DTYPE_F64;
@@ -233,7 +260,10 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
     }
     m->loaded.emplace(key, t);
     *out = t;
-    if (!(want == r->dtype && aligned && m->mmap_weights)) release_mapped_pages(*r);
+    if (want == r->dtype && aligned && m->mmap_weights)
+      prefer_huge_pages_for(m, *r, t);
+    else
+      release_mapped_pages(*r);
     if (m->on_progress) {
       m->progress_done = std::min(m->progress_total, m->progress_done + r->nbytes);
       if (m->on_progress(m->progress_user_data, m->progress_done, m->progress_total) != 0) {

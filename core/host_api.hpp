@@ -21,6 +21,8 @@ struct plinth_model_host {
   plinth::BackendInstance *backend = nullptr;
   int32_t load_dtype = PLINTH_DTYPE_F32; // device dtype of weight matrices
   bool mmap_weights = true; // lend device-format weights from the mapping (RuntimeConfig)
+  // Lent files cached in small pages are re-read into 2 MiB folios (RuntimeConfig).
+  bool huge_page_cache = true;
   std::map<std::pair<std::string, int32_t>, plinth_tensor *> loaded; // owned by the core
   // Loading progress over the checkpoint's bytes (each weight counted once).
   plinth_progress_fn on_progress = nullptr;

@@ -55,6 +55,7 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
   for (const auto *t : checkpoint_->tensors()) host_.progress_total += t->nbytes;
   host_.backend = backend_.get();
   host_.mmap_weights = rt_->config.mmap_weights;
+  host_.huge_page_cache = rt_->config.huge_page_cache;
   // "auto": keep half-precision checkpoints in their stored dtype, everything else in f32.
   host_.load_dtype = opts.dtype >= 0 ? opts.dtype : checkpoint_->dominant_dtype();
   plinth_model_env env{};

@@ -20,10 +20,10 @@ RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
   for (auto &&[k, v] : t) {
     const std::string key(k.str());
     if (key != "plugin_paths" && key != "default_backend" && key != "threads" &&
-        key != "log_level" && key != "mmap_weights")
-      throw Error(PLINTH_ERR_FORMAT,
-                  path.string() + ": unknown setting '" + key +
-                      "' (known: plugin_paths, default_backend, threads, log_level, mmap_weights)");
+        key != "log_level" && key != "mmap_weights" && key != "huge_page_cache")
+      throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown setting '" + key +
+                                         "' (known: plugin_paths, default_backend, threads, "
+                                         "log_level, mmap_weights, huge_page_cache)");
   }
   if (auto *arr = t["plugin_paths"].as_array()) {
     for (auto &e : *arr) {
@@ -42,11 +42,15 @@ RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
     c.log_level = log_level_from_name(*s);
     if (!c.log_level) throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown log_level '" + *s + "'");
   }
-  if (const auto *n = t.get("mmap_weights")) {
-    const auto *b = n->as_boolean(); // value<bool>() would also accept numbers
-    if (!b) throw Error(PLINTH_ERR_FORMAT, path.string() + ": mmap_weights must be true or false");
-    c.mmap_weights = b->get();
-  }
+  // value<bool>() would also accept numbers
+  for (auto [name, field] : {std::pair{"mmap_weights", &c.mmap_weights},
+                             std::pair{"huge_page_cache", &c.huge_page_cache}})
+    if (const auto *n = t.get(name)) {
+      const auto *b = n->as_boolean();
+      if (!b)
+        throw Error(PLINTH_ERR_FORMAT, path.string() + ": " + name + " must be true or false");
+      *field = b->get();
+    }
   return c;
 }
 

@@ -39,6 +39,8 @@ public:
     auto it = tensors().find(name);
     return it == tensors().end() ? nullptr : &it->second;
   }
+  // The mapped file the records point into (null for in-memory buffers).
+  virtual MappedFile *mapping() const { return nullptr; }
 };
 
 class SafetensorsFile : public TensorFile {
@@ -49,6 +51,7 @@ public:
   SafetensorsFile(const uint8_t *data, size_t size, const std::string &label);
 
   const std::map<std::string, TensorRecord> &tensors() const override { return tensors_; }
+  MappedFile *mapping() const override { return file_.get(); }
   const std::map<std::string, std::string> &metadata() const { return metadata_; }
   const std::string &label() const { return label_; }
 

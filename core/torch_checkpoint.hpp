@@ -18,6 +18,7 @@ public:
   // In-memory variant for tests; the buffer must outlive the object.
   TorchCheckpointFile(const uint8_t *data, size_t size, const std::string &label);
   const std::map<std::string, TensorRecord> &tensors() const override { return tensors_; }
+  MappedFile *mapping() const override { return file_.get(); }
 
 private:
   void parse(const uint8_t *data, size_t size);

@@ -29,6 +29,9 @@ TEST(RuntimeConfig, ReadsSettings) {
   EXPECT_EQ(c.log_level, PLINTH_LOG_DEBUG);
   EXPECT_TRUE(c.mmap_weights); // default: device-format weights are lent from the mapping
   EXPECT_FALSE(plinth::read_runtime_config(write_toml("mmap_weights = false\n")).mmap_weights);
+  EXPECT_TRUE(c.huge_page_cache); // default: lent files are re-read into 2 MiB page-cache pages
+  EXPECT_FALSE(
+      plinth::read_runtime_config(write_toml("huge_page_cache = false\n")).huge_page_cache);
 }
 
 TEST(RuntimeConfig, UnknownSettingIsRejected) {
@@ -46,4 +49,6 @@ TEST(RuntimeConfig, BadTomlAndMissingFile) {
   EXPECT_THROW(plinth::read_runtime_config("/no/such/plinth.toml"), plinth::Error);
   EXPECT_THROW(plinth::read_runtime_config(write_toml("log_level = \"loud\"")), plinth::Error);
   EXPECT_THROW(plinth::read_runtime_config(write_toml("mmap_weights = 1")), plinth::Error);
+  EXPECT_THROW(plinth::read_runtime_config(write_toml("huge_page_cache = \"yes\"")),
+               plinth::Error);
 }

@@ -34,7 +34,7 @@ namespace plinth::cpu {
 // idle: converting part of the next weight tile into f32 and prefetching weights further
 // ahead. The call advances the cursors by what it did.
 struct GemmSideWork {
-  const uint8_t *src = nullptr; // next unit to convert, in the weights' dtype
+  const uint8_t *src = nullptr; // start of the weight row being converted (its dtype)
   float *dst = nullptr;
   int64_t units = 0;        // units to convert in this call: 32 values (a Q8_0/Q4_0 block)
   int64_t row_units = 1;    // units per weight row (K divides into whole units)

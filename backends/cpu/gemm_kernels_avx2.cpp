@@ -4,7 +4,7 @@
 // reached after the runtime CPU check in gemm_isa_avx2().
 #include "gemm.hpp"
 #include "half.hpp"
-#include "quant_blocks.hpp"
+#include "quant_layout.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -57,26 +57,26 @@ PLINTH_GEMM_TARGET void convert_row(const void *w, int32_t dtype, int64_t K, int
       d[k] = f16 ? half_to_float(s[k]) : bf16_to_float(s[k]);
     break;
   }
-  case PLINTH_DTYPE_Q8_0: {
-    const uint8_t *blk = static_cast<const uint8_t *>(w) + quantized_bytes(dtype, n * K) +
-                         quantized_bytes(dtype, k0);
-    for (int64_t b = 0; b < kc / kQBlock; ++b, blk += kQ8BlockBytes) {
-      const __m256 s = _mm256_set1_ps(f16_scale(blk));
+  case PLINTH_DTYPE_Q8_0: { // grouped rows (quant_layout.hpp)
+    const uint8_t *row = static_cast<const uint8_t *>(w) + quantized_bytes(dtype, n * K);
+    for (int64_t b = 0; b < kc / kQBlock; ++b) {
+      const QBlockRef blk = q_block(row, k0 / kQBlock + b, K / kQBlock, kQ8BlockBytes);
+      const __m256 s = _mm256_set1_ps(f16_scale(blk.scale));
       for (int i = 0; i < 4; ++i) {
-        const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(blk + 2 + 8 * i));
+        const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(blk.payload + 8 * i));
         const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
         _mm256_storeu_ps(d + b * kQBlock + 8 * i, _mm256_mul_ps(s, f));
       }
     }
     break;
   }
-  default: { // Q4_0: elements 0..15 in the low nibbles, 16..31 in the high ones
-    const uint8_t *blk = static_cast<const uint8_t *>(w) + quantized_bytes(dtype, n * K) +
-                         quantized_bytes(dtype, k0);
+  default: { // Q4_0: elements 0..15 in the low nibbles, 16..31 in the high ones; grouped rows
+    const uint8_t *row = static_cast<const uint8_t *>(w) + quantized_bytes(dtype, n * K);
     const __m128i mask = _mm_set1_epi8(0x0f), eight = _mm_set1_epi8(8);
-    for (int64_t b = 0; b < kc / kQBlock; ++b, blk += kQ4BlockBytes) {
-      const __m256 s = _mm256_set1_ps(f16_scale(blk));
-      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(blk + 2));
+    for (int64_t b = 0; b < kc / kQBlock; ++b) {
+      const QBlockRef blk = q_block(row, k0 / kQBlock + b, K / kQBlock, kQ4BlockBytes);
+      const __m256 s = _mm256_set1_ps(f16_scale(blk.scale));
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(blk.payload));
       const __m128i halves[2] = {_mm_sub_epi8(_mm_and_si128(raw, mask), eight),
                                  _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(raw, 4), mask), eight)};
       for (int h = 0; h < 2; ++h)

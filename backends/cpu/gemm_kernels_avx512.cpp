@@ -4,7 +4,7 @@
 // gemm_isa_avx512().
 #include "gemm.hpp"
 #include "half.hpp"
-#include "quant_blocks.hpp"
+#include "quant_layout.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -43,6 +43,7 @@ PLINTH_GEMM_INLINE float f16_scale(const uint8_t *block) {
 // One unit of each dtype to f32: 32 values, a whole block of the block formats.
 struct CvtF32 {
   static constexpr int kElems = 32, kBytes = 128;
+  static constexpr bool kQuantized = false;
   PLINTH_GEMM_INLINE static void unit(const uint8_t *s, float *d) {
     _mm512_storeu_ps(d, _mm512_loadu_ps(s));
     _mm512_storeu_ps(d + 16, _mm512_loadu_ps(s + 64));
@@ -50,6 +51,7 @@ struct CvtF32 {
 };
 struct CvtF16 {
   static constexpr int kElems = 32, kBytes = 64;
+  static constexpr bool kQuantized = false;
   PLINTH_GEMM_INLINE static void unit(const uint8_t *s, float *d) {
     for (int h = 0; h < 2; ++h)
       _mm512_storeu_ps(d + 16 * h, _mm512_cvtph_ps(_mm256_loadu_si256(
@@ -58,6 +60,7 @@ struct CvtF16 {
 };
 struct CvtBF16 {
   static constexpr int kElems = 32, kBytes = 64;
+  static constexpr bool kQuantized = false;
   PLINTH_GEMM_INLINE static void unit(const uint8_t *s, float *d) {
     for (int h = 0; h < 2; ++h) {
       const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(s + 32 * h));
@@ -66,22 +69,27 @@ struct CvtBF16 {
     }
   }
 };
+// Quantized units take a block's scale and payload apart (grouped rows, quant_layout.hpp).
 struct CvtQ8 {
-  static constexpr int kElems = 32, kBytes = kQ8BlockBytes;
-  PLINTH_GEMM_INLINE static void unit(const uint8_t *s, float *d) {
-    const __m512 scale = _mm512_set1_ps(f16_scale(s));
+  static constexpr int kElems = 32;
+  static constexpr size_t kBytes = kQ8BlockBytes;
+  static constexpr bool kQuantized = true;
+  PLINTH_GEMM_INLINE static void unit(const uint8_t *sc, const uint8_t *s, float *d) {
+    const __m512 scale = _mm512_set1_ps(f16_scale(sc));
     for (int h = 0; h < 2; ++h) {
-      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s + 2 + 16 * h));
+      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s + 16 * h));
       _mm512_storeu_ps(d + 16 * h,
                        _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q))));
     }
   }
 };
 struct CvtQ4 { // values 0..15 in the low nibbles, 16..31 in the high ones
-  static constexpr int kElems = 32, kBytes = kQ4BlockBytes;
-  PLINTH_GEMM_INLINE static void unit(const uint8_t *s, float *d) {
-    const __m512 scale = _mm512_set1_ps(f16_scale(s));
-    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s + 2));
+  static constexpr int kElems = 32;
+  static constexpr size_t kBytes = kQ4BlockBytes;
+  static constexpr bool kQuantized = true;
+  PLINTH_GEMM_INLINE static void unit(const uint8_t *sc, const uint8_t *s, float *d) {
+    const __m512 scale = _mm512_set1_ps(f16_scale(sc));
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s));
     const __m128i mask = _mm_set1_epi8(0x0f), eight = _mm_set1_epi8(8);
     const __m128i lo = _mm_sub_epi8(_mm_and_si128(raw, mask), eight);
     const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(raw, 4), mask), eight);
@@ -110,6 +118,16 @@ PLINTH_GEMM_INLINE void convert_span(const uint8_t *s, int64_t n, float *d, Tail
     d[i] = tail(j);
 }
 
+// Values [k0, k0 + kc) of a quantized row (k0 and kc multiples of 32).
+template <class Cvt>
+PLINTH_GEMM_INLINE void convert_blocks(const uint8_t *row, int64_t K, int64_t k0, int64_t kc,
+                                       float *d) {
+  for (int64_t b = 0; b < kc / kQBlock; ++b) {
+    const QBlockRef blk = q_block(row, k0 / kQBlock + b, K / kQBlock, Cvt::kBytes);
+    Cvt::unit(blk.scale, blk.payload, d + b * kQBlock);
+  }
+}
+
 PLINTH_GEMM_TARGET void convert(const void *w, int32_t dtype, int64_t K, int64_t n0, int64_t rows,
                                 int64_t k0, int64_t kc, float *dst, int64_t ldd) {
   for (int64_t j = 0; j < rows; ++j) {
@@ -136,12 +154,9 @@ PLINTH_GEMM_TARGET void convert(const void *w, int32_t dtype, int64_t K, int64_t
       break;
     }
     case PLINTH_DTYPE_Q8_0:
-      convert_span<CvtQ8>(base + quantized_bytes(dtype, n * K + k0), kc, d,
-                          [](int64_t) { return 0.0f; });
+      convert_blocks<CvtQ8>(base + quantized_bytes(dtype, n * K), K, k0, kc, d);
       break;
-    default:
-      convert_span<CvtQ4>(base + quantized_bytes(dtype, n * K + k0), kc, d,
-                          [](int64_t) { return 0.0f; });
+    default: convert_blocks<CvtQ4>(base + quantized_bytes(dtype, n * K), K, k0, kc, d);
     }
   }
 }

@@ -6,6 +6,7 @@
 // Traits V: `reg`, kLanes, zero(), load(p) (aligned), set1(v), fmadd(a, b, c) = a * b + c
 // rounded once, store(p, r) (aligned).
 #include "gemm.hpp"
+#include "quant_layout.hpp"
 
 #include <algorithm>
 
@@ -15,8 +16,22 @@ namespace {
 // The side work's converter when a kernel only prefetches.
 struct NoConvert {
   static constexpr int kElems = 32, kBytes = 0;
+  static constexpr bool kQuantized = false;
   static void unit(const uint8_t *, float *) {}
 };
+
+// Converts unit `col` of a weight row of `row_units` units. Float dtypes are plain arrays;
+// the block formats keep grouped rows (quant_layout.hpp), where a block's scale and payload
+// lie apart.
+template <class Cvt>
+PLINTH_GEMM_INLINE void convert_unit(const uint8_t *row, int64_t col, int64_t row_units, float *d) {
+  if constexpr (Cvt::kQuantized) {
+    const QBlockRef b = q_block(row, col, row_units, Cvt::kBytes);
+    Cvt::unit(b.scale, b.payload, d);
+  } else {
+    Cvt::unit(row + col * Cvt::kBytes, d);
+  }
+}
 
 // MV vectors of activation rows x NR weight rows; see GemmKernel. Cvt converts one unit of
 // the side work: kElems values from kBytes bytes.
@@ -61,11 +76,11 @@ PLINTH_GEMM_TARGET void microkernel(const float *xp, const float *wp, int64_t ld
       }
     }
     for (int64_t u = units + (s < units_extra ? 1 : 0); u > 0; --u) {
-      Cvt::unit(src, dst);
-      src += Cvt::kBytes;
+      convert_unit<Cvt>(src, col, side.row_units, dst);
       dst += Cvt::kElems;
       if (++col == side.row_units) {
         col = 0;
+        src += side.row_units * Cvt::kBytes;
         dst += side.dst_skip;
       }
     }

@@ -5,6 +5,7 @@
 // bounds these loops, so each step is kept to a handful of instructions.
 #include "avx2_common.hpp"
 #include "kernels_impl.hpp"
+#include "quant_layout.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 
@@ -20,32 +21,13 @@ PLINTH_AVX2_INLINE float f16_scale(const uint8_t *block) {
   return _cvtsh_ss(h);
 }
 
-// The f16 scales of 8 blocks `stride` bytes apart, as 8 x 16 bits: two chains of 16-bit
-// inserts straight from memory (one instruction each), joined. Avoids both assembling them
-// in integer registers and small stores followed by a wide load (a store-forwarding stall).
-PLINTH_AVX2_INLINE __m128i f16_scales8(const uint8_t *p, size_t stride) {
-  auto four = [stride](const uint8_t *q) PLINTH_AVX2_LAMBDA {
-    int32_t first;
-    std::memcpy(&first, q, 4); // lane 0 = the first scale; lane 1 is overwritten next
-    uint16_t h1, h2, h3;
-    std::memcpy(&h1, q + stride, 2);
-    std::memcpy(&h2, q + 2 * stride, 2);
-    std::memcpy(&h3, q + 3 * stride, 2);
-    __m128i v = _mm_cvtsi32_si128(first);
-    v = _mm_insert_epi16(v, h1, 1);
-    v = _mm_insert_epi16(v, h2, 2);
-    return _mm_insert_epi16(v, h3, 3);
-  };
-  return _mm_unpacklo_epi64(four(p), four(p + 4 * stride));
-}
-
 // The 32-bit pair sums of one block's integer dot product with 32 activation bytes.
 struct Q8 {
-  static constexpr size_t kBytes = kQ8BlockBytes;
+  static constexpr size_t kBytes = kQ8BlockBytes, kPayload = kQ8Payload;
   static constexpr bool kCentered = true;
   // maddubs needs one unsigned operand: |w| times x carrying w's sign (x is never -128).
-  static PLINTH_AVX2_INLINE __m256i dot(const uint8_t *block, const int8_t *xq) {
-    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(block + 2));
+  static PLINTH_AVX2_INLINE __m256i dot(const uint8_t *payload, const int8_t *xq) {
+    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(payload));
     const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i *>(xq));
     const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(x, w));
     return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
@@ -53,13 +35,13 @@ struct Q8 {
 };
 
 struct Q4 {
-  static constexpr size_t kBytes = kQ4BlockBytes;
+  static constexpr size_t kBytes = kQ4BlockBytes, kPayload = kQ4Payload;
   static constexpr bool kCentered = false; // nibbles are 0..15; the caller subtracts 8 * x
   // Both halves of the 16 bytes at once: the high 128-bit lane shifts right by 4, so after
   // masking it holds the high nibbles (elements 16..31) and the low lane the low ones.
-  static PLINTH_AVX2_INLINE __m256i dot(const uint8_t *block, const int8_t *xq) {
+  static PLINTH_AVX2_INLINE __m256i dot(const uint8_t *payload, const int8_t *xq) {
     const __m256i raw =
-        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(block + 2)));
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(payload)));
     const __m256i nib = _mm256_and_si256(
         _mm256_srlv_epi32(raw, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)), _mm256_set1_epi8(0x0f));
     const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i *>(xq));
@@ -69,9 +51,9 @@ struct Q4 {
 
 constexpr int kGroup = 8; // blocks whose scales are converted together
 
-// One weight row against M activation rows. The row is read front to back (one sequential
-// stream, which the hardware prefetcher follows best); per group of 8 blocks the f16 scales
-// are gathered with scalar loads (idle integer ports) and converted in one instruction.
+// One weight row (grouped, quant_layout.hpp) against M activation rows. The row is read front
+// to back (one sequential stream, which the hardware prefetcher follows best); a group's 8 f16
+// scales are one 16-byte load and one conversion (the last nb % 8 blocks: scalar loads).
 template <class Q, int M>
 PLINTH_AVX2 void row_dot(const uint8_t *w, int64_t nb, const QActs &x, float *y, int64_t ldy) {
   constexpr int U = M == 1 ? 2 : 1; // accumulators per activation row: hides FMA latency
@@ -85,10 +67,17 @@ PLINTH_AVX2 void row_dot(const uint8_t *w, int64_t nb, const QActs &x, float *y,
   // centering term of those blocks.
   alignas(32) float sc[M][kGroup];
   auto scales = [&](int64_t b, int g) PLINTH_AVX2_LAMBDA {
-    alignas(16) uint16_t h[kGroup] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (int j = 0; j < g; ++j)
-      std::memcpy(&h[j], w + static_cast<size_t>(b + j) * Q::kBytes, 2);
-    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i *>(h)));
+    const uint8_t *grp = w + static_cast<size_t>(b) * Q::kBytes;
+    __m128i h16;
+    if (g == kGroup) {
+      h16 = _mm_loadu_si128(reinterpret_cast<const __m128i *>(grp));
+    } else { // the row's last blocks, in the ABI layout
+      alignas(16) uint16_t h[kGroup] = {0, 0, 0, 0, 0, 0, 0, 0};
+      for (int j = 0; j < g; ++j)
+        std::memcpy(&h[j], grp + static_cast<size_t>(j) * Q::kBytes, 2);
+      h16 = _mm_load_si128(reinterpret_cast<const __m128i *>(h));
+    }
+    const __m256 dw = _mm256_cvtph_ps(h16);
     const __m256i live =
         _mm256_cmpgt_epi32(_mm256_set1_epi32(g), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     for (int m = 0; m < M; ++m) {
@@ -98,10 +87,13 @@ PLINTH_AVX2 void row_dot(const uint8_t *w, int64_t nb, const QActs &x, float *y,
         corr[m] = _mm256_fmadd_ps(dw, _mm256_maskload_ps(x.s8 + xb, live), corr[m]);
     }
   };
-  auto block = [&](int64_t b, int j, __m256 *a) PLINTH_AVX2_LAMBDA {
-    const uint8_t *blk = w + static_cast<size_t>(b + j) * Q::kBytes;
+  // Block j of the group at b: in a whole group its payload follows the scales.
+  auto block = [&](int64_t b, int j, bool whole, __m256 *a) PLINTH_AVX2_LAMBDA {
+    const uint8_t *grp = w + static_cast<size_t>(b) * Q::kBytes;
+    const uint8_t *pay = whole ? grp + kQGroupScales + static_cast<size_t>(j) * Q::kPayload
+                               : grp + static_cast<size_t>(j) * Q::kBytes + 2;
     for (int m = 0; m < M; ++m) {
-      const __m256i isum = Q::dot(blk, x.q + (m * x.blocks_per_row + b + j) * kQBlock);
+      const __m256i isum = Q::dot(pay, x.q + (m * x.blocks_per_row + b + j) * kQBlock);
       a[m * U] =
           _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_broadcast_ss(&sc[m][j]), a[m * U]);
     }
@@ -112,13 +104,13 @@ PLINTH_AVX2 void row_dot(const uint8_t *w, int64_t nb, const QActs &x, float *y,
     // Fully unrolled, so the accumulators stay in registers.
 #pragma GCC unroll 8
     for (int j = 0; j < kGroup; ++j)
-      block(b, j, &acc[0][j % U]);
+      block(b, j, true, &acc[0][j % U]);
   }
   if (b < nb) {
     const int g = static_cast<int>(nb - b);
     scales(b, g);
     for (int j = 0; j < g; ++j)
-      block(b, j, &acc[0][0]);
+      block(b, j, false, &acc[0][0]);
   }
   for (int m = 0; m < M; ++m) {
     __m256 a = acc[m][0];
@@ -129,8 +121,9 @@ PLINTH_AVX2 void row_dot(const uint8_t *w, int64_t nb, const QActs &x, float *y,
   }
 }
 
-// Q4_0 over whole groups of 8 blocks, two blocks per step: the nibble bytes of blocks j and
-// j + 4 fill the two lanes of one register, so one and / shift / and unpacks 64 values, and
+// Q4_0 over whole groups of 8 blocks (grouped rows: 16 bytes of scales, then 16 nibble bytes
+// per block), two blocks per step: the nibble bytes of blocks j and j + 4 fill the two lanes
+// of one register, so one and / shift / and unpacks 64 values, and
 // both maddubs results (pair sums |v| <= 3810) add in 16 bits before one madd. The lane-wise
 // sums then belong to block j (low lane) and j + 4 (high lane), whose scales one in-lane
 // permute of the group's scale vector provides. The activations come pre-ordered (QActs::qp).
@@ -143,12 +136,13 @@ PLINTH_AVX2 void row_dot_q4(const uint8_t *w, int64_t nb, const QActs &x, float 
     corr[m] = _mm256_setzero_ps();
   }
   const __m256i low4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
-  auto pair = [&](const uint8_t *g, const __m256 *sc, const int8_t *const *xq, auto jc)
-                  PLINTH_AVX2_LAMBDA {
+  auto pair = [&](const uint8_t *g, const __m256 *sc, const int8_t *const *xq,
+                  auto jc) PLINTH_AVX2_LAMBDA {
     constexpr int j = decltype(jc)::value;
+    const uint8_t *nib = g + kQGroupScales; // 16 bytes per block
     const __m256i raw = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(g + j * kB + 2))),
-        _mm_loadu_si128(reinterpret_cast<const __m128i *>(g + (j + 4) * kB + 2)), 1);
+        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(nib + 16 * j))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(nib + 16 * (j + 4))), 1);
     const __m256i lo = _mm256_and_si256(raw, low4);
     const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
     for (int m = 0; m < M; ++m) {
@@ -156,14 +150,13 @@ PLINTH_AVX2 void row_dot_q4(const uint8_t *w, int64_t nb, const QActs &x, float 
       const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_load_si256(xp)),
                                          _mm256_maddubs_epi16(hi, _mm256_load_si256(xp + 1)));
       const __m256 f = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
-      acc[m][j & 1] =
-          _mm256_fmadd_ps(f, _mm256_permute_ps(sc[m], j * 0x55), acc[m][j & 1]);
+      acc[m][j & 1] = _mm256_fmadd_ps(f, _mm256_permute_ps(sc[m], j * 0x55), acc[m][j & 1]);
     }
   };
   const int64_t full = nb / kQ4PairGroup * kQ4PairGroup;
   for (int64_t b = 0; b < full; b += kQ4PairGroup) {
     const uint8_t *g = w + static_cast<size_t>(b) * kB;
-    const __m256 dw = _mm256_cvtph_ps(f16_scales8(g, kB));
+    const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(g)));
     __m256 sc[M];
     const int8_t *xq[M];
     for (int m = 0; m < M; ++m) {
@@ -185,7 +178,7 @@ PLINTH_AVX2 void row_dot_q4(const uint8_t *w, int64_t nb, const QActs &x, float 
       const float dw = f16_scale(blk);
       for (int m = 0; m < M; ++m) {
         const int64_t xb = m * x.blocks_per_row + b;
-        const __m256i isum = Q4::dot(blk, x.q + xb * kQBlock);
+        const __m256i isum = Q4::dot(blk + 2, x.q + xb * kQBlock);
         tail[m] += dw * (x.d[xb] * hsum(_mm256_cvtepi32_ps(isum)) - x.s8[xb]);
       }
     }
@@ -195,8 +188,7 @@ PLINTH_AVX2 void row_dot_q4(const uint8_t *w, int64_t nb, const QActs &x, float 
 }
 
 template <int M>
-void rows_m_q4(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, float *y,
-               int64_t ldy) {
+void rows_m_q4(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, float *y, int64_t ldy) {
   const int64_t nb = K / kQBlock;
   const size_t rb = static_cast<size_t>(nb) * kQ4BlockBytes;
   for (int64_t r = 0; r < rows; ++r)

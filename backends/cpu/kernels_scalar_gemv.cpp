@@ -2,6 +2,7 @@
 // and what runs on CPUs without AVX2/FMA/F16C.
 #include "half.hpp"
 #include "kernels_impl.hpp"
+#include "quant_layout.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -85,13 +86,13 @@ void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_
     for (int64_t m = 0; m < M; ++m) {
       float s = 0.0f;
       for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t *blk = row + b * kQ8BlockBytes;
-        const auto *wq = reinterpret_cast<const int8_t *>(blk + 2);
+        const QBlockRef blk = q_block(row, b, nb, kQ8BlockBytes);
+        const auto *wq = reinterpret_cast<const int8_t *>(blk.payload);
         const int8_t *xq = x.q + (m * x.blocks_per_row + b) * kQBlock;
         int32_t isum = 0;
         for (int64_t i = 0; i < kQBlock; ++i)
           isum += wq[i] * xq[i];
-        s += static_cast<float>(isum) * (scale_of(blk) * x.d[m * x.blocks_per_row + b]);
+        s += static_cast<float>(isum) * (scale_of(blk.scale) * x.d[m * x.blocks_per_row + b]);
       }
       y[m * ldy + r] = s;
     }
@@ -106,14 +107,15 @@ void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_
     for (int64_t m = 0; m < M; ++m) {
       float s = 0.0f;
       for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t *blk = row + b * kQ4BlockBytes;
+        const QBlockRef blk = q_block(row, b, nb, kQ4BlockBytes);
+        const uint8_t *nib = blk.payload;
         const int8_t *xq = x.q + (m * x.blocks_per_row + b) * kQBlock;
         int32_t isum = 0;
         for (int64_t i = 0; i < kQBlock / 2; ++i) {
-          isum += ((blk[2 + i] & 15) - 8) * xq[i];
-          isum += ((blk[2 + i] >> 4) - 8) * xq[i + kQBlock / 2];
+          isum += ((nib[i] & 15) - 8) * xq[i];
+          isum += ((nib[i] >> 4) - 8) * xq[i + kQBlock / 2];
         }
-        s += static_cast<float>(isum) * (scale_of(blk) * x.d[m * x.blocks_per_row + b]);
+        s += static_cast<float>(isum) * (scale_of(blk.scale) * x.d[m * x.blocks_per_row + b]);
       }
       y[m * ldy + r] = s;
     }

@@ -1,11 +1,14 @@
 // Tensor lifetime and host transfers. CPU tensors live in host memory, so "device" work is
 // synchronous and synchronize() has nothing to wait for.
 #include "backend.hpp"
+#include "quant_layout.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include <sys/mman.h>
 
@@ -54,6 +57,40 @@ void *alloc_zeroed(size_t bytes, size_t *mapped) {
 
 void release(TensorMeta &meta) { release_block({meta.alloc, meta.mapped}); }
 
+// Q8_0 / Q4_0 tensors keep grouped rows (quant_layout.hpp); hosts see the ABI layout. Copies
+// the ABI bytes [offset, offset + bytes) between `host` and the tensor memory `mem`, whole rows
+// directly and partial rows through one row in the ABI layout.
+void quantized_transfer(int32_t dtype, int64_t K, uint8_t *mem, uint8_t *host, size_t bytes,
+                        size_t offset, bool to_tensor) {
+  const int64_t nb = K / kQBlock;
+  const size_t rb = static_cast<size_t>(nb) * block_bytes(dtype);
+  size_t done = 0;
+  std::vector<uint8_t> row;
+  while (done < bytes) {
+    const size_t at = offset + done, r = at / rb, in_row = at % rb, left = bytes - done;
+    uint8_t *m = mem + r * rb;
+    if (in_row == 0 && left >= rb) { // whole rows
+      const size_t rows = left / rb;
+      if (to_tensor)
+        group_rows(dtype, host + done, m, static_cast<int64_t>(rows), nb);
+      else
+        ungroup_rows(dtype, m, host + done, static_cast<int64_t>(rows), nb);
+      done += rows * rb;
+      continue;
+    }
+    const size_t len = std::min(left, rb - in_row); // part of one row
+    row.resize(rb);
+    ungroup_rows(dtype, m, row.data(), 1, nb);
+    if (to_tensor) {
+      std::memcpy(row.data() + in_row, host + done, len);
+      group_rows(dtype, row.data(), m, 1, nb);
+    } else {
+      std::memcpy(host + done, row.data() + in_row, len);
+    }
+    done += len;
+  }
+}
+
 } // namespace
 
 plinth_status tensor_new(plinth_backend_ctx *ctx, int32_t dtype, int32_t ndim, const int64_t *shape,
@@ -90,7 +127,8 @@ plinth_status tensor_new(plinth_backend_ctx *ctx, int32_t dtype, int32_t ndim, c
 plinth_status tensor_from_host(plinth_backend_ctx *ctx, int32_t dtype, int32_t ndim,
                                const int64_t *shape, const void *host, int32_t borrow,
                                plinth_tensor **out) {
-  if (!borrow) {
+  // Quantized data is regrouped (quant_layout.hpp), so it is never borrowed.
+  if (!borrow || is_quantized(dtype)) {
     plinth_status s = tensor_new(ctx, dtype, ndim, shape, out);
     if (s != PLINTH_OK) return s;
     const size_t bytes = nbytes(*out);
@@ -99,7 +137,11 @@ plinth_status tensor_from_host(plinth_backend_ctx *ctx, int32_t dtype, int32_t n
       *out = nullptr;
       return report(PLINTH_ERR_INVALID_ARGUMENT, "cpu.tensor_from_host: host data is NULL");
     }
-    if (bytes) std::memcpy((*out)->data, host, bytes);
+    if (bytes && is_quantized(dtype))
+      group_rows(dtype, static_cast<const uint8_t *>(host), static_cast<uint8_t *>((*out)->data),
+                 numel(*out) / last_dim(*out), last_dim(*out) / kQBlock);
+    else if (bytes)
+      std::memcpy((*out)->data, host, bytes);
     return PLINTH_OK;
   }
   return guarded("tensor_from_host", ctx, [&] {
@@ -123,6 +165,12 @@ plinth_status tensor_view(plinth_backend_ctx *ctx, const plinth_tensor *src, int
   return guarded("tensor_view", ctx, [&] {
     if (!out) fail("out is NULL");
     *out = nullptr;
+    // Grouped quantized rows (quant_layout.hpp) stay meaningful only from a row start on.
+    if (src && is_quantized(src->dtype) && ndim > 0 && src->ndim > 0 &&
+        (offset % last_dim(src) != 0 || shape[ndim - 1] != last_dim(src)))
+      fail("views of " + describe("src", src) + " must start at a row and keep its length (" +
+               std::to_string(last_dim(src)) + " values): the CPU backend groups each row's blocks",
+           PLINTH_ERR_UNSUPPORTED);
     *out = make_view<TensorMeta>(src, offset, ndim, shape);
   });
 }
@@ -147,7 +195,12 @@ plinth_status write(plinth_backend_ctx *ctx, plinth_tensor *dst, const void *hos
     check_tensor(dst, "dst");
     check_range(dst, "dst", bytes, offset_bytes);
     if (bytes && !host) fail("host is NULL");
-    if (bytes) std::memcpy(static_cast<char *>(dst->data) + offset_bytes, host, bytes);
+    if (bytes && is_quantized(dst->dtype))
+      quantized_transfer(dst->dtype, last_dim(dst), static_cast<uint8_t *>(dst->data),
+                         static_cast<uint8_t *>(const_cast<void *>(host)), bytes, offset_bytes,
+                         true);
+    else if (bytes)
+      std::memcpy(static_cast<char *>(dst->data) + offset_bytes, host, bytes);
   });
 }
 
@@ -157,7 +210,11 @@ plinth_status read(plinth_backend_ctx *ctx, const plinth_tensor *src, void *host
     check_tensor(src, "src");
     check_range(src, "src", bytes, offset_bytes);
     if (bytes && !host) fail("host is NULL");
-    if (bytes) std::memcpy(host, static_cast<const char *>(src->data) + offset_bytes, bytes);
+    if (bytes && is_quantized(src->dtype))
+      quantized_transfer(src->dtype, last_dim(src), static_cast<uint8_t *>(src->data),
+                         static_cast<uint8_t *>(host), bytes, offset_bytes, false);
+    else if (bytes)
+      std::memcpy(host, static_cast<const char *>(src->data) + offset_bytes, bytes);
   });
 }
 

@@ -2,9 +2,12 @@
 #include "backend.hpp"
 #include "half.hpp"
 #include "kernels.hpp"
+#include "quant_layout.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <vector>
 
 namespace plinth::cpu::ops {
 namespace {
@@ -78,9 +81,19 @@ plinth_status copy(plinth_backend_ctx *ctx, const plinth_tensor *src, plinth_ten
     const auto *s = static_cast<const char *>(src->data);
     auto *d = static_cast<char *>(dst->data);
     if (is_quantized(src->dtype) || is_quantized(dst->dtype)) {
-      // Blocks copy as they are, or dequantize to f32; quantizing is the host's job.
+      // Blocks copy as they are, or dequantize to f32; quantizing is the host's job. Rows are
+      // grouped (quant_layout.hpp): a copy to another row length regroups.
+      const int64_t K = last_dim(src);
+      const auto *sq = reinterpret_cast<const uint8_t *>(s);
       if (src->dtype == dst->dtype) {
-        if (s != d) std::memmove(d, s, nbytes(src));
+        if (last_dim(dst) == K) {
+          if (s != d) std::memmove(d, s, nbytes(src));
+        } else {
+          std::vector<uint8_t> abi(nbytes(src));
+          ungroup_rows(src->dtype, sq, abi.data(), n / K, K / kQBlock);
+          group_rows(dst->dtype, abi.data(), reinterpret_cast<uint8_t *>(d), n / last_dim(dst),
+                     last_dim(dst) / kQBlock);
+        }
         return;
       }
       if (dst->dtype != PLINTH_DTYPE_F32 || !is_quantized(src->dtype))
@@ -88,12 +101,12 @@ plinth_status copy(plinth_backend_ctx *ctx, const plinth_tensor *src, plinth_ten
                  ": block-quantized tensors copy only to their own dtype or to f32",
              PLINTH_ERR_UNSUPPORTED);
       const Kernels &k = kernels();
-      const auto to_f32 = src->dtype == PLINTH_DTYPE_Q8_0 ? k.q8_0_to_f32 : k.q4_0_to_f32;
-      const size_t bb = block_bytes(src->dtype);
-      pool_of(ctx).parallel_for(n / kQBlock, 1024, [&](int64_t b, int64_t e, int) {
-        to_f32(reinterpret_cast<const uint8_t *>(s) + b * bb,
-               reinterpret_cast<float *>(d) + b * kQBlock, (e - b) * kQBlock);
-      });
+      const size_t rb = elems_bytes(src->dtype, K);
+      pool_of(ctx).parallel_for(n / K, std::max<int64_t>(1, 32768 / K),
+                                [&](int64_t b, int64_t e, int) {
+                                  dequantize_rows(k, src->dtype, sq + b * rb, e - b, K,
+                                                  reinterpret_cast<float *>(d) + b * K);
+                                });
       return;
     }
     const size_t ss = dtype_size(src->dtype), ds = dtype_size(dst->dtype);
@@ -197,19 +210,18 @@ plinth_status get_rows(plinth_backend_ctx *ctx, const plinth_tensor *table,
       // Embedding rows of a quantized table: whole blocks, copied or dequantized.
       const size_t rb = elems_bytes(table->dtype, d);
       const Kernels &k = kernels();
-      const auto to_f32 = table->dtype == PLINTH_DTYPE_Q8_0 ? k.q8_0_to_f32 : k.q4_0_to_f32;
       const bool raw = out->dtype == table->dtype;
-      pool_of(ctx).parallel_for(n, std::max<int64_t>(1, 8192 / (d + 1)),
-                                [&](int64_t b, int64_t e, int) {
-                                  for (int64_t i = b; i < e; ++i) {
-                                    const char *src = t + static_cast<size_t>(id[i]) * rb;
-                                    if (raw)
-                                      std::memcpy(o + static_cast<size_t>(i) * rb, src, rb);
-                                    else
-                                      to_f32(reinterpret_cast<const uint8_t *>(src),
-                                             reinterpret_cast<float *>(o) + i * d, d);
-                                  }
-                                });
+      pool_of(ctx).parallel_for(
+          n, std::max<int64_t>(1, 8192 / (d + 1)), [&](int64_t b, int64_t e, int) {
+            for (int64_t i = b; i < e; ++i) {
+              const char *src = t + static_cast<size_t>(id[i]) * rb;
+              if (raw)
+                std::memcpy(o + static_cast<size_t>(i) * rb, src, rb);
+              else
+                dequantize_rows(k, table->dtype, reinterpret_cast<const uint8_t *>(src), 1, d,
+                                reinterpret_cast<float *>(o) + i * d);
+            }
+          });
       return;
     }
     const size_t ts = dtype_size(table->dtype), os = dtype_size(out->dtype);

@@ -8,6 +8,7 @@
 #include "weight_product.hpp"
 #include "gemm.hpp"
 #include "kernels.hpp"
+#include "quant_layout.hpp"
 
 #include <cblas.h>
 
@@ -156,8 +157,7 @@ void to_f32_rows(const Kernels &k, const void *w, int32_t wdtype, int64_t K, int
   switch (wdtype) {
   case PLINTH_DTYPE_F16: k.f16_to_f32(reinterpret_cast<const uint16_t *>(src), dst, n); break;
   case PLINTH_DTYPE_BF16: k.bf16_to_f32(reinterpret_cast<const uint16_t *>(src), dst, n); break;
-  case PLINTH_DTYPE_Q8_0: k.q8_0_to_f32(src, dst, n); break;
-  default: k.q4_0_to_f32(src, dst, n); break;
+  default: dequantize_rows(k, wdtype, src, rows, K, dst); break; // Q8_0, Q4_0: grouped rows
   }
 }
 

@@ -5,6 +5,7 @@
 #include "backend_cpu_fixture.hpp"
 
 #include "../../backends/cpu/kernels.hpp"
+#include "../../backends/cpu/quant_layout.hpp"
 #include "quantize.hpp"
 
 #include <sys/mman.h>
@@ -75,7 +76,9 @@ TEST(CpuAvx512Kernels, QuantizedMatchPortable) {
     const std::vector<float> w = random_floats(N * K, 91);
     for (int32_t dt : {PLINTH_DTYPE_Q8_0, PLINTH_DTYPE_Q4_0}) {
       std::vector<uint8_t> q(N * plinth::row_bytes(dt, K));
-      plinth::quantize_rows(w.data(), N, K, dt, q.data());
+      std::vector<uint8_t> abi(q.size());
+      plinth::quantize_rows(w.data(), N, K, dt, abi.data());
+      plinth::cpu::group_rows(dt, abi.data(), q.data(), N, nb); // the backend's layout
       const GuardedBytes guarded(q);
       auto fast_gemv = dt == PLINTH_DTYPE_Q8_0 ? fast->gemv_q8_0 : fast->gemv_q4_0;
       auto ref_gemv = dt == PLINTH_DTYPE_Q8_0 ? ref.gemv_q8_0 : ref.gemv_q4_0;

@@ -4,6 +4,7 @@
 #include "backend_cpu_fixture.hpp"
 
 #include "../../backends/cpu/kernels.hpp"
+#include "../../backends/cpu/quant_layout.hpp"
 #include "quantize.hpp"
 
 #include <cmath>
@@ -158,14 +159,15 @@ TEST(CpuQuantKernels, Avx2MatchesPortable) {
 
   const std::vector<float> w = random_floats(N * K, 81);
   for (int32_t dt : {PLINTH_DTYPE_Q8_0, PLINTH_DTYPE_Q4_0}) {
-    std::vector<uint8_t> q(N * plinth::row_bytes(dt, K));
+    std::vector<uint8_t> q(N * plinth::row_bytes(dt, K)), qg(q.size());
     plinth::quantize_rows(w.data(), N, K, dt, q.data());
+    plinth::cpu::group_rows(dt, q.data(), qg.data(), N, K / 32); // GEMV reads grouped rows
     auto fast_gemv = dt == PLINTH_DTYPE_Q8_0 ? fast->gemv_q8_0 : fast->gemv_q4_0;
     auto ref_gemv = dt == PLINTH_DTYPE_Q8_0 ? ref.gemv_q8_0 : ref.gemv_q4_0;
     for (int64_t M = 1; M <= kGemvMaxActs; ++M) {
       std::vector<float> yf(M * N), yr(M * N);
-      fast_gemv(q.data(), N, K, a, M, yf.data(), N);
-      ref_gemv(q.data(), N, K, b, M, yr.data(), N);
+      fast_gemv(qg.data(), N, K, a, M, yf.data(), N);
+      ref_gemv(qg.data(), N, K, b, M, yr.data(), N);
       for (size_t i = 0; i < yf.size(); ++i)
         ASSERT_NEAR(yf[i], yr[i], 1e-4 * (1 + std::abs(yr[i]))) << dt << " M " << M;
     }

@@ -7,6 +7,7 @@
 // double-precision product.
 #include "../../backends/cpu/gemm.hpp"
 #include "../../backends/cpu/half.hpp"
+#include "../../backends/cpu/quant_layout.hpp"
 #include "quantize.hpp"
 
 #include <gtest/gtest.h>
@@ -54,9 +55,12 @@ Weights make_weights(int32_t dt, int64_t N, int64_t K, std::mt19937 &rng) {
   default: {
     const size_t rb = plinth::row_bytes(dt, K);
     w.bytes.resize(static_cast<size_t>(N) * rb);
-    plinth::quantize_rows(f.data(), N, K, dt, w.bytes.data());
+    std::vector<uint8_t> abi(w.bytes.size());
+    plinth::quantize_rows(f.data(), N, K, dt, abi.data());
     for (int64_t n = 0; n < N; ++n)
-      plinth::dequantize_row(w.bytes.data() + n * rb, K, dt, w.values.data() + n * K);
+      plinth::dequantize_row(abi.data() + n * rb, K, dt, w.values.data() + n * K);
+    // The CPU backend keeps quantized rows grouped (quant_layout.hpp).
+    plinth::cpu::group_rows(dt, abi.data(), w.bytes.data(), N, K / 32);
   }
   }
   return w;

@@ -1,6 +1,7 @@
 // plinth.toml: known settings are read, unknown ones and bad values are clear errors.
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -10,8 +11,10 @@
 namespace fs = std::filesystem;
 
 namespace {
+// One file per test: CTest runs these tests in parallel processes.
 fs::path write_toml(const std::string &text) {
-  auto p = fs::temp_directory_path() / "plinth_rt_test.toml";
+  const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  auto p = fs::temp_directory_path() / ("plinth_rt_test_" + name + ".toml");
   std::ofstream(p) << text;
   return p;
 }

@@ -35,8 +35,8 @@ struct Context {
   std::vector<std::vector<float>> thread_scratch;
   std::vector<unsigned char> act_scratch;
   GemmScratch gemm;             // packed activations and weight tiles of the prompt GEMM (gemm.hpp)
-  std::vector<float> attn_keys; // attention's transposed keys
-  std::vector<std::vector<float>> attn_scores; // one score row per pool thread
+  std::vector<float> attn_keys; // attention's keys transposed for a whole prompt
+  std::vector<std::vector<float>> attn_scores; // per pool thread: a task's score rows, key tile
   BlockCache blocks;                           // freed activations' memory, reused by tensor_new
 };
 

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -153,6 +154,93 @@ __attribute__((target("avx2,fma"))) void scores_avx2(const float *q, const float
   }
 }
 
+// Two queries against the same keys: eight chains in flight (the FMA units take two a cycle
+// with a four-cycle latency) and each key vector loaded once for both.
+__attribute__((target("avx2,fma"))) void scores2_avx2(const float *q0, const float *q1,
+                                                      const float *kt, int64_t ld, int64_t D,
+                                                      int64_t j, int64_t end, float scale,
+                                                      float *s0, float *s1) {
+  const __m256 sc = _mm256_set1_ps(scale);
+  for (; j + 32 <= end; j += 32) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    for (int64_t d = 0; d < D; ++d) {
+      const __m256 x = _mm256_set1_ps(q0[d]), y = _mm256_set1_ps(q1[d]);
+      const float *r = kt + d * ld + j;
+      const __m256 k0 = _mm256_loadu_ps(r), k1 = _mm256_loadu_ps(r + 8);
+      const __m256 k2 = _mm256_loadu_ps(r + 16), k3 = _mm256_loadu_ps(r + 24);
+      a0 = _mm256_fmadd_ps(x, k0, a0);
+      a1 = _mm256_fmadd_ps(x, k1, a1);
+      a2 = _mm256_fmadd_ps(x, k2, a2);
+      a3 = _mm256_fmadd_ps(x, k3, a3);
+      b0 = _mm256_fmadd_ps(y, k0, b0);
+      b1 = _mm256_fmadd_ps(y, k1, b1);
+      b2 = _mm256_fmadd_ps(y, k2, b2);
+      b3 = _mm256_fmadd_ps(y, k3, b3);
+    }
+    _mm256_storeu_ps(s0 + j, _mm256_mul_ps(a0, sc));
+    _mm256_storeu_ps(s0 + j + 8, _mm256_mul_ps(a1, sc));
+    _mm256_storeu_ps(s0 + j + 16, _mm256_mul_ps(a2, sc));
+    _mm256_storeu_ps(s0 + j + 24, _mm256_mul_ps(a3, sc));
+    _mm256_storeu_ps(s1 + j, _mm256_mul_ps(b0, sc));
+    _mm256_storeu_ps(s1 + j + 8, _mm256_mul_ps(b1, sc));
+    _mm256_storeu_ps(s1 + j + 16, _mm256_mul_ps(b2, sc));
+    _mm256_storeu_ps(s1 + j + 24, _mm256_mul_ps(b3, sc));
+  }
+  for (; j < end; j += 8) {
+    __m256 a = _mm256_setzero_ps(), b = a;
+    for (int64_t d = 0; d < D; ++d) {
+      const __m256 k = _mm256_loadu_ps(kt + d * ld + j);
+      a = _mm256_fmadd_ps(_mm256_set1_ps(q0[d]), k, a);
+      b = _mm256_fmadd_ps(_mm256_set1_ps(q1[d]), k, b);
+    }
+    _mm256_storeu_ps(s0 + j, _mm256_mul_ps(a, sc));
+    _mm256_storeu_ps(s1 + j, _mm256_mul_ps(b, sc));
+  }
+}
+
+// Eight keys by eight dims: rows k, k + stride, ... (d0..d7 of each) become dst, dst + ld, ...
+// (keys 0..7 of each dim). Keys 0-3 and 4-7 are loaded into the two halves of a register so
+// that only the in-lane 4x4 transposes are left to shuffle.
+__attribute__((target("avx2,fma"), always_inline)) inline __m256 rows_0_4(const float *k,
+                                                                          int64_t stride) {
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(k)), _mm_loadu_ps(k + 4 * stride),
+                              1);
+}
+
+__attribute__((target("avx2,fma"), always_inline)) inline void
+transpose8x8_avx2(const float *k, int64_t stride, float *dst, int64_t ld) {
+  for (int d = 0; d < 8; d += 4) {
+    const __m256 r0 = rows_0_4(k + d, stride), r1 = rows_0_4(k + stride + d, stride);
+    const __m256 r2 = rows_0_4(k + 2 * stride + d, stride);
+    const __m256 r3 = rows_0_4(k + 3 * stride + d, stride);
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    _mm256_storeu_ps(dst + d * ld, _mm256_shuffle_ps(t0, t2, 0x44));
+    _mm256_storeu_ps(dst + (d + 1) * ld, _mm256_shuffle_ps(t0, t2, 0xEE));
+    _mm256_storeu_ps(dst + (d + 2) * ld, _mm256_shuffle_ps(t1, t3, 0x44));
+    _mm256_storeu_ps(dst + (d + 3) * ld, _mm256_shuffle_ps(t1, t3, 0xEE));
+  }
+}
+
+__attribute__((target("avx2,fma"))) void
+transpose_full_rows_avx2(const float *k, int64_t stride, int64_t D, float *kt, int64_t ld) {
+  int64_t d = 0;
+  for (; d + 8 <= D; d += 8) {
+    // The rows 16 keys on, a cache line each (prefetches never fault, so the last blocks may
+    // point past the keys): with rows `stride` apart the hardware alone fetches them too late.
+    if (d % 16 == 0)
+      for (int t = 0; t < 8; ++t)
+        _mm_prefetch(reinterpret_cast<const char *>(reinterpret_cast<uintptr_t>(k) +
+                                                    ((t + 16) * stride + d) * sizeof(float)),
+                     _MM_HINT_T0);
+    transpose8x8_avx2(k + d, stride, kt + d * ld, ld);
+  }
+  for (; d < D; ++d)
+    for (int64_t t = 0; t < 8; ++t)
+      kt[d * ld + t] = k[t * stride + d];
+}
+
 #endif
 
 } // namespace
@@ -192,6 +280,12 @@ void transpose_keys(const float *k, int64_t stride, int64_t n, int64_t D, float 
   // Eight rows at a time: each pass reads eight rows in order and writes runs of eight floats.
   for (int64_t j0 = 0; j0 < ld; j0 += 8) {
     const int64_t rows = std::clamp<int64_t>(n - j0, 0, 8);
+#if PLINTH_TORCH_ORDER_X86
+    if (rows == 8 && use_avx2()) {
+      transpose_full_rows_avx2(k + j0 * stride, stride, D, kt + j0, ld);
+      continue;
+    }
+#endif
     for (int64_t d = 0; d < D; ++d) {
       float *dst = kt + d * ld + j0;
       for (int64_t t = 0; t < rows; ++t)
@@ -218,6 +312,19 @@ void score_chains(const float *q, const float *kt, int64_t ld, int64_t D, int64_
       a = std::fma(q[d], kt[d * ld + j], a);
     s[j] = a * scale;
   }
+}
+
+void score_chains2(const float *q0, const float *q1, const float *kt, int64_t ld, int64_t D,
+                   int64_t j0, int64_t j1, float scale, float *s0, float *s1) {
+  if (j1 <= j0) return;
+#if PLINTH_TORCH_ORDER_X86
+  if (use_avx2()) {
+    scores2_avx2(q0, q1, kt, ld, D, j0 / 8 * 8, (j1 + 7) / 8 * 8, scale, s0, s1);
+    return;
+  }
+#endif
+  score_chains(q0, kt, ld, D, j0, j1, scale, s0);
+  score_chains(q1, kt, ld, D, j0, j1, scale, s1);
 }
 
 } // namespace plinth::cpu

@@ -34,4 +34,9 @@ void transpose_keys(const float *k, int64_t stride, int64_t n, int64_t D, float 
 void score_chains(const float *q, const float *kt, int64_t ld, int64_t D, int64_t j0, int64_t j1,
                   float scale, float *s);
 
+// score_chains() for two queries at once (s0 from q0, s1 from q1), with the same bits: the
+// keys are read once for both and twice as many chains hide the FMA latency.
+void score_chains2(const float *q0, const float *q1, const float *kt, int64_t ld, int64_t D,
+                   int64_t j0, int64_t j1, float scale, float *s0, float *s1);
+
 } // namespace plinth::cpu

@@ -8,10 +8,23 @@
 #include "biogpt_config.hpp"
 #include "biogpt_layers.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 
 namespace plinth::biogpt {
 
 enum class Head { base, causal_lm, seq_cls, tok_cls };
+
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means causal_lm.
+inline constexpr plugin::HeadTable kHeads{
+    "biogpt",
+    Head::causal_lm,
+    {
+        {Head::base, "base", {"BioGptModel"}},
+        {Head::causal_lm, "causal_lm", {"BioGptForCausalLM"}},
+        {Head::seq_cls, "seq_cls", {"BioGptForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"BioGptForTokenClassification"}},
+    }};
 
 struct BioGptLayer {
   LayerNorm attn_norm; // self_attn_layer_norm (pre-LN)
@@ -54,7 +67,5 @@ private:
   Linear score_;   // seq_cls "score", tok_cls "classifier"
   std::vector<BioGptLayer> layers_;
 };
-
-Head parse_head(const char *head);
 
 } // namespace plinth::biogpt

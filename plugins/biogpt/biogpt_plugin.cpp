@@ -1,7 +1,6 @@
 // The C edge of the BioGPT architecture plugin: what it serves, for common's ArchEdge (which
 // guards every vtable call) to forward to BioGptModel / BioGptSession.
 #include <memory>
-#include <string>
 
 #include "arch_edge.hpp"
 #include "biogpt_model.hpp"
@@ -21,18 +20,6 @@ struct plinth_arch_session {
 namespace {
 
 const char *const kModelTypes[] = {"biogpt", nullptr};
-const char *const kHeads[] = {"base", "causal_lm", "seq_cls", "tok_cls", nullptr};
-
-const char *head_for_class(const char *hf_class) {
-  if (hf_class == nullptr) return nullptr;
-  const std::string c = hf_class;
-  if (c == "BioGptModel") return "base";
-  if (c == "BioGptForCausalLM") return "causal_lm";
-  if (c == "BioGptForSequenceClassification") return "seq_cls";
-  if (c == "BioGptForTokenClassification") return "tok_cls";
-  return nullptr;
-}
-
 struct Spec {
   using Model = BioGptModel;
   using Session = BioGptSession;
@@ -40,8 +27,8 @@ struct Spec {
   static constexpr const char *label = "biogpt";
   static constexpr const char *version = "0.1.0";
   static constexpr const char *const *model_types = kModelTypes;
-  static constexpr const char *const *heads = kHeads;
-  static const char *head_for_class(const char *hf_class) { return ::head_for_class(hf_class); }
+  static constexpr const char *const *heads = plinth::biogpt::kHeads.names();
+  static constexpr auto head_for_class = plinth::plugin::head_for_class<plinth::biogpt::kHeads>;
 };
 
 using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, plinth_arch_session>;

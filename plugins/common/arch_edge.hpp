@@ -12,6 +12,7 @@
 //     static constexpr const char *version = "0.1.0";
 //     static constexpr const char *const *model_types = ..., *const *heads = ...;
 //     static const char *head_for_class(const char *hf_class);
+//     // (heads and head_for_class come from the family's HeadTable: head_table.hpp)
 //     // optional: static void info(const Model &, plinth_arch_model_info *);
 //     // optional: static void check_session(const Model &); // before a session is made
 //   };

@@ -11,18 +11,8 @@ namespace plinth::esm {
 using plugin::fail;
 using plugin::Weights;
 
-Head parse_head(const char *head) {
-  const std::string h = head != nullptr && *head != '\0' ? head : "masked_lm";
-  if (h == "base") return Head::base;
-  if (h == "masked_lm") return Head::masked_lm;
-  if (h == "seq_cls") return Head::seq_cls;
-  if (h == "tok_cls") return Head::tok_cls;
-  if (h == "contacts") return Head::contacts;
-  fail(PLINTH_ERR_UNSUPPORTED, "esm: head '" + h + "' is not served");
-}
-
 EsmModel::EsmModel(const plinth_model_env &env)
-    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+    : ops_(env.ops, env.backend), head_(kHeads.parse(env.head)) {
   plugin::Config cfg(env.host, env.model_host);
   cfg_ = EsmConfig::read(cfg);
   Weights w(env.host, env.model_host);

@@ -7,6 +7,7 @@
 #include "blocks.hpp"
 #include "esm_config.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 #include "ops.hpp"
 
 namespace plinth::esm {
@@ -15,6 +16,21 @@ using plugin::Linear;
 using plugin::Tensor;
 
 enum class Head { base, masked_lm, seq_cls, tok_cls, contacts };
+
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means masked_lm.
+inline constexpr plugin::HeadTable kHeads{
+    "esm",
+    Head::masked_lm,
+    {
+        {Head::base, "base", {"EsmModel"}},
+        {Head::masked_lm, "masked_lm", {"EsmForMaskedLM"}},
+        {Head::seq_cls, "seq_cls", {"EsmForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"EsmForTokenClassification"}},
+        {Head::contacts,
+         "contacts",
+         {"EsmForMaskedLM.predict_contacts", "EsmModel.predict_contacts"}},
+    }};
 
 using plugin::LayerNorm;
 
@@ -67,7 +83,5 @@ private:
   Linear cls_dense_, cls_out_;  // seq_cls (cls_out_ alone for tok_cls)
   Linear contact_regression_;   // contacts
 };
-
-Head parse_head(const char *head);
 
 } // namespace plinth::esm

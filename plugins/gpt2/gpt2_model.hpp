@@ -8,10 +8,26 @@
 #include "forward_io.hpp"
 #include "gpt2_config.hpp"
 #include "gpt2_layers.hpp"
+#include "head_table.hpp"
 
 namespace plinth::gpt2 {
 
 enum class Head { base, causal_lm, seq_cls, tok_cls, qa };
+
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means causal_lm.
+inline constexpr plugin::HeadTable kHeads{
+    "gpt2",
+    Head::causal_lm,
+    {
+        {Head::base, "base", {"GPT2Model"}},
+        // The double-heads model is the LM model plus a multiple-choice summary head over the same
+        // trunk; it is served as its language-model part.
+        {Head::causal_lm, "causal_lm", {"GPT2LMHeadModel", "GPT2DoubleHeadsModel"}},
+        {Head::seq_cls, "seq_cls", {"GPT2ForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"GPT2ForTokenClassification"}},
+        {Head::qa, "qa", {"GPT2ForQuestionAnswering"}},
+    }};
 
 struct Gpt2Block {
   LayerNorm ln_1;
@@ -54,7 +70,5 @@ private:
   Linear score_; // seq_cls "score", tok_cls "classifier", qa "qa_outputs"
   std::vector<Gpt2Block> blocks_;
 };
-
-Head parse_head(const char *head);
 
 } // namespace plinth::gpt2

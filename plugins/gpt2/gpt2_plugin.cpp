@@ -1,7 +1,6 @@
 // The C edge of the GPT-2 architecture plugin: what it serves, for common's ArchEdge (which
 // guards every vtable call) to forward to Gpt2Model / Gpt2Session.
 #include <memory>
-#include <string>
 
 #include "arch_edge.hpp"
 #include "gpt2_model.hpp"
@@ -21,22 +20,6 @@ struct plinth_arch_session {
 namespace {
 
 const char *const kModelTypes[] = {"gpt2", nullptr};
-const char *const kHeads[] = {"base", "causal_lm", "seq_cls", "tok_cls", "qa", nullptr};
-
-const char *head_for_class(const char *hf_class) {
-  if (hf_class == nullptr) return nullptr;
-  const std::string c = hf_class;
-  if (c == "GPT2Model") return "base";
-  if (c == "GPT2LMHeadModel") return "causal_lm";
-  // The double-heads model is the LM model plus a multiple-choice summary head over the same
-  // trunk; it is served as its language-model part.
-  if (c == "GPT2DoubleHeadsModel") return "causal_lm";
-  if (c == "GPT2ForSequenceClassification") return "seq_cls";
-  if (c == "GPT2ForTokenClassification") return "tok_cls";
-  if (c == "GPT2ForQuestionAnswering") return "qa";
-  return nullptr;
-}
-
 struct Spec {
   using Model = Gpt2Model;
   using Session = Gpt2Session;
@@ -44,8 +27,8 @@ struct Spec {
   static constexpr const char *label = "gpt2";
   static constexpr const char *version = "0.1.0";
   static constexpr const char *const *model_types = kModelTypes;
-  static constexpr const char *const *heads = kHeads;
-  static const char *head_for_class(const char *hf_class) { return ::head_for_class(hf_class); }
+  static constexpr const char *const *heads = plinth::gpt2::kHeads.names();
+  static constexpr auto head_for_class = plinth::plugin::head_for_class<plinth::gpt2::kHeads>;
 };
 
 using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, plinth_arch_session>;

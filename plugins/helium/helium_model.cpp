@@ -10,15 +10,6 @@ namespace plinth::helium {
 
 using plugin::fail;
 
-Head parse_head(const char *head) {
-  const std::string h = head != nullptr && *head != '\0' ? head : "causal_lm";
-  if (h == "base") return Head::base;
-  if (h == "causal_lm") return Head::causal_lm;
-  if (h == "seq_cls") return Head::seq_cls;
-  if (h == "tok_cls") return Head::tok_cls;
-  fail(PLINTH_ERR_UNSUPPORTED, "helium: head '" + h + "' is not served");
-}
-
 namespace {
 
 // transformers builds the projection with or without a bias from the config flag and
@@ -33,7 +24,7 @@ plugin::Linear load_linear(const plugin::Weights &w, const std::string &name, bo
 } // namespace
 
 HeliumModel::HeliumModel(const plinth_model_env &env)
-    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+    : ops_(env.ops, env.backend), head_(kHeads.parse(env.head)) {
   plugin::Config cfg(env.host, env.model_host);
   cfg_ = HeliumConfig::read(cfg);
   plugin::Weights w(env.host, env.model_host);

@@ -10,6 +10,7 @@
 
 #include "blocks.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 #include "helium_config.hpp"
 #include "ops.hpp"
 #include "rms_decoder.hpp"
@@ -19,6 +20,18 @@ namespace plinth::helium {
 using plugin::Tensor;
 
 enum class Head { base, causal_lm, seq_cls, tok_cls };
+
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means causal_lm.
+inline constexpr plugin::HeadTable kHeads{
+    "helium",
+    Head::causal_lm,
+    {
+        {Head::base, "base", {"HeliumModel"}},
+        {Head::causal_lm, "causal_lm", {"HeliumForCausalLM"}},
+        {Head::seq_cls, "seq_cls", {"HeliumForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"HeliumForTokenClassification"}},
+    }};
 
 class HeliumModel {
 public:
@@ -51,7 +64,5 @@ private:
   plugin::RopeOptions rope_;
   std::vector<plugin::RmsDecoderLayer> layers_;
 };
-
-Head parse_head(const char *head);
 
 } // namespace plinth::helium

@@ -10,20 +10,6 @@ namespace plinth::luke {
 using plugin::fail;
 using plugin::Weights;
 
-Head parse_head(const char *head) {
-  const std::string h = head != nullptr && *head != '\0' ? head : "base";
-  if (h == "base") return Head::base;
-  if (h == "masked_lm") return Head::masked_lm;
-  if (h == "entity_cls") return Head::entity_cls;
-  if (h == "entity_pair_cls") return Head::entity_pair_cls;
-  if (h == "entity_span_cls") return Head::entity_span_cls;
-  if (h == "seq_cls") return Head::seq_cls;
-  if (h == "tok_cls") return Head::tok_cls;
-  if (h == "qa") return Head::qa;
-  if (h == "multiple_choice") return Head::multiple_choice;
-  fail(PLINTH_ERR_UNSUPPORTED, "luke: head '" + h + "' is not served");
-}
-
 namespace {
 
 void expect_shape(const Tensor &t, const plugin::Shape &shape, const std::string &name) {
@@ -36,7 +22,7 @@ void expect_shape(const Tensor &t, const plugin::Shape &shape, const std::string
 } // namespace
 
 LukeModel::LukeModel(const plinth_model_env &env)
-    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+    : ops_(env.ops, env.backend), head_(kHeads.parse(env.head)) {
   plugin::Config cfg(env.host, env.model_host);
   cfg_ = LukeConfig::read(cfg);
   Weights w(env.host, env.model_host);

@@ -7,6 +7,7 @@
 
 #include "blocks.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 #include "luke_config.hpp"
 #include "luke_inputs.hpp"
 #include "ops.hpp"
@@ -28,7 +29,22 @@ enum class Head {
   multiple_choice
 };
 
-Head parse_head(const char *head);
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means base.
+inline constexpr plugin::HeadTable kHeads{
+    "luke",
+    Head::base,
+    {
+        {Head::base, "base", {"LukeModel"}},
+        {Head::masked_lm, "masked_lm", {"LukeForMaskedLM"}},
+        {Head::entity_cls, "entity_cls", {"LukeForEntityClassification"}},
+        {Head::entity_pair_cls, "entity_pair_cls", {"LukeForEntityPairClassification"}},
+        {Head::entity_span_cls, "entity_span_cls", {"LukeForEntitySpanClassification"}},
+        {Head::seq_cls, "seq_cls", {"LukeForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"LukeForTokenClassification"}},
+        {Head::qa, "qa", {"LukeForQuestionAnswering"}},
+        {Head::multiple_choice, "multiple_choice", {"LukeForMultipleChoice"}},
+    }};
 
 using plugin::LayerNorm;
 

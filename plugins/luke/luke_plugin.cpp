@@ -3,7 +3,6 @@
 // points.
 #include <algorithm>
 #include <memory>
-#include <string>
 
 #include "arch_edge.hpp"
 #include "luke_model.hpp"
@@ -17,25 +16,6 @@ struct plinth_arch_model {
 namespace {
 
 const char *const kModelTypes[] = {"luke", nullptr};
-const char *const kHeads[] = {
-    "base",    "masked_lm", "entity_cls", "entity_pair_cls", "entity_span_cls",
-    "seq_cls", "tok_cls",   "qa",         "multiple_choice", nullptr};
-
-const char *head_for_class(const char *hf_class) {
-  if (hf_class == nullptr) return nullptr;
-  const std::string c = hf_class;
-  if (c == "LukeModel") return "base";
-  if (c == "LukeForMaskedLM") return "masked_lm";
-  if (c == "LukeForEntityClassification") return "entity_cls";
-  if (c == "LukeForEntityPairClassification") return "entity_pair_cls";
-  if (c == "LukeForEntitySpanClassification") return "entity_span_cls";
-  if (c == "LukeForSequenceClassification") return "seq_cls";
-  if (c == "LukeForTokenClassification") return "tok_cls";
-  if (c == "LukeForQuestionAnswering") return "qa";
-  if (c == "LukeForMultipleChoice") return "multiple_choice";
-  return nullptr;
-}
-
 struct Spec {
   using Model = LukeModel;
   using Session = void;
@@ -43,8 +23,8 @@ struct Spec {
   static constexpr const char *label = "luke";
   static constexpr const char *version = "0.1.0";
   static constexpr const char *const *model_types = kModelTypes;
-  static constexpr const char *const *heads = kHeads;
-  static const char *head_for_class(const char *hf_class) { return ::head_for_class(hf_class); }
+  static constexpr const char *const *heads = plinth::luke::kHeads.names();
+  static constexpr auto head_for_class = plinth::plugin::head_for_class<plinth::luke::kHeads>;
   static void info(const LukeModel &model, plinth_arch_model_info *out) {
     out->vocab_size = 0;
     // Word positions start at pad_token_id + 1 (RoBERTa-style), so fewer tokens fit than

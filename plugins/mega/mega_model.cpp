@@ -11,18 +11,6 @@ namespace plinth::mega {
 using plugin::fail;
 using plugin::Weights;
 
-Head parse_head(const char *head) {
-  const std::string h = head != nullptr && *head != '\0' ? head : "base";
-  if (h == "base") return Head::base;
-  if (h == "masked_lm") return Head::masked_lm;
-  if (h == "causal_lm") return Head::causal_lm;
-  if (h == "seq_cls") return Head::seq_cls;
-  if (h == "tok_cls") return Head::tok_cls;
-  if (h == "qa") return Head::qa;
-  if (h == "multiple_choice") return Head::multiple_choice;
-  fail(PLINTH_ERR_UNSUPPORTED, "mega: head '" + h + "' is not served");
-}
-
 // ---------------------------------------------------------------- norms -----------------
 
 namespace {
@@ -96,7 +84,7 @@ Tensor MegaNorm::operator()(const Ops &ops, const Tensor &x) const {
 // ---------------------------------------------------------------- model -----------------
 
 MegaModel::MegaModel(const plinth_model_env &env)
-    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+    : ops_(env.ops, env.backend), head_(kHeads.parse(env.head)) {
   plugin::Config cfg(env.host, env.model_host);
   cfg_ = MegaConfig::read(cfg);
   Weights w(env.host, env.model_host);

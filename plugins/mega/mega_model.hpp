@@ -7,6 +7,7 @@
 
 #include "blocks.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 #include "mega_attention.hpp"
 #include "mega_config.hpp"
 #include "mega_ema.hpp"
@@ -17,6 +18,21 @@ namespace plinth::mega {
 using plugin::Linear;
 
 enum class Head { base, masked_lm, causal_lm, seq_cls, tok_cls, qa, multiple_choice };
+
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means base.
+inline constexpr plugin::HeadTable kHeads{
+    "mega",
+    Head::base,
+    {
+        {Head::base, "base", {"MegaModel"}},
+        {Head::masked_lm, "masked_lm", {"MegaForMaskedLM"}},
+        {Head::causal_lm, "causal_lm", {"MegaForCausalLM"}},
+        {Head::seq_cls, "seq_cls", {"MegaForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"MegaForTokenClassification"}},
+        {Head::qa, "qa", {"MegaForQuestionAnswering"}},
+        {Head::multiple_choice, "multiple_choice", {"MegaForMultipleChoice"}},
+    }};
 
 // MegaSequenceNorm with its quirks: scalenorm is scalar * x / rms(x); "rmsnorm" (MegaRMSNorm)
 // computes the rms but returns x * weight unnormalised; batchnorm uses the running statistics.
@@ -95,7 +111,5 @@ private:
   Linear cls_dense_, cls_out_; // seq_cls (cls_out_ alone: tok_cls, multiple_choice)
   Linear qa_outputs_;          // qa
 };
-
-Head parse_head(const char *head);
 
 } // namespace plinth::mega

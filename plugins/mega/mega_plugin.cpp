@@ -1,7 +1,6 @@
 // The C edge of the MEGA architecture plugin: what it serves, for common's ArchEdge (which
 // guards every vtable call) to forward to MegaModel / MegaSession.
 #include <memory>
-#include <string>
 
 #include "arch_edge.hpp"
 #include "mega_model.hpp"
@@ -21,22 +20,6 @@ struct plinth_arch_session {
 namespace {
 
 const char *const kModelTypes[] = {"mega", nullptr};
-const char *const kHeads[] = {"base",    "masked_lm", "causal_lm",       "seq_cls",
-                              "tok_cls", "qa",        "multiple_choice", nullptr};
-
-const char *head_for_class(const char *hf_class) {
-  if (hf_class == nullptr) return nullptr;
-  const std::string c = hf_class;
-  if (c == "MegaModel") return "base";
-  if (c == "MegaForMaskedLM") return "masked_lm";
-  if (c == "MegaForCausalLM") return "causal_lm";
-  if (c == "MegaForSequenceClassification") return "seq_cls";
-  if (c == "MegaForTokenClassification") return "tok_cls";
-  if (c == "MegaForQuestionAnswering") return "qa";
-  if (c == "MegaForMultipleChoice") return "multiple_choice";
-  return nullptr;
-}
-
 struct Spec {
   using Model = MegaModel;
   using Session = MegaSession;
@@ -44,8 +27,8 @@ struct Spec {
   static constexpr const char *label = "mega";
   static constexpr const char *version = "0.1.0";
   static constexpr const char *const *model_types = kModelTypes;
-  static constexpr const char *const *heads = kHeads;
-  static const char *head_for_class(const char *hf_class) { return ::head_for_class(hf_class); }
+  static constexpr const char *const *heads = plinth::mega::kHeads.names();
+  static constexpr auto head_for_class = plinth::plugin::head_for_class<plinth::mega::kHeads>;
   static void info(const MegaModel &model, plinth_arch_model_info *out) {
     const auto &c = model.config();
     const bool gen = model.can_generate();

@@ -12,20 +12,6 @@ using plugin::fail;
 using plugin::IntInput;
 using plugin::Weights;
 
-Head parse_head(const char *head) {
-  const std::string h = head != nullptr && *head != '\0' ? head : "base";
-  if (h == "base") return Head::base;
-  if (h == "causal_lm") return Head::causal_lm;
-  if (h == "masked_lm") return Head::masked_lm;
-  if (h == "pretraining") return Head::pretraining;
-  if (h == "nsp") return Head::nsp;
-  if (h == "seq_cls") return Head::seq_cls;
-  if (h == "tok_cls") return Head::tok_cls;
-  if (h == "qa") return Head::qa;
-  if (h == "multiple_choice") return Head::multiple_choice;
-  fail(PLINTH_ERR_UNSUPPORTED, "megatron-bert: head '" + h + "' is not served");
-}
-
 void MegatronBertModel::load_heads(const Weights &w, const std::string &prefix) {
   const bool needs_pooler = head_ == Head::pretraining || head_ == Head::nsp ||
                             head_ == Head::seq_cls || head_ == Head::multiple_choice;

@@ -24,7 +24,7 @@ void check_rows(const Tensor &table, int64_t rows, int64_t width, const std::str
 } // namespace
 
 MegatronBertModel::MegatronBertModel(const plinth_model_env &env)
-    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+    : ops_(env.ops, env.backend), head_(kHeads.parse(env.head)) {
   plugin::Config cfg(env.host, env.model_host);
   cfg_ = MegatronBertConfig::read(cfg);
   Weights w(env.host, env.model_host);

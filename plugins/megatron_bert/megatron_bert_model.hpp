@@ -8,6 +8,7 @@
 
 #include "blocks.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 #include "megatron_bert_config.hpp"
 #include "ops.hpp"
 
@@ -28,7 +29,22 @@ enum class Head {
   multiple_choice
 };
 
-Head parse_head(const char *head);
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means base.
+inline constexpr plugin::HeadTable kHeads{
+    "megatron-bert",
+    Head::base,
+    {
+        {Head::base, "base", {"MegatronBertModel"}},
+        {Head::causal_lm, "causal_lm", {"MegatronBertForCausalLM"}},
+        {Head::masked_lm, "masked_lm", {"MegatronBertForMaskedLM"}},
+        {Head::pretraining, "pretraining", {"MegatronBertForPreTraining"}},
+        {Head::nsp, "nsp", {"MegatronBertForNextSentencePrediction"}},
+        {Head::seq_cls, "seq_cls", {"MegatronBertForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"MegatronBertForTokenClassification"}},
+        {Head::qa, "qa", {"MegatronBertForQuestionAnswering"}},
+        {Head::multiple_choice, "multiple_choice", {"MegatronBertForMultipleChoice"}},
+    }};
 
 using plugin::LayerNorm;
 

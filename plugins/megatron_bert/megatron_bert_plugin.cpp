@@ -1,7 +1,6 @@
 // The C edge of the Megatron-BERT architecture plugin: what it serves, for common's ArchEdge (which
 // guards every vtable call) to forward to MegatronBertModel / MegatronBertSession.
 #include <memory>
-#include <string>
 
 #include "arch_edge.hpp"
 #include "megatron_bert_model.hpp"
@@ -21,24 +20,6 @@ struct plinth_arch_session {
 namespace {
 
 const char *const kModelTypes[] = {"megatron-bert", nullptr};
-const char *const kHeads[] = {"base",    "causal_lm", "masked_lm", "pretraining",     "nsp",
-                              "seq_cls", "tok_cls",   "qa",        "multiple_choice", nullptr};
-
-const char *head_for_class(const char *hf_class) {
-  if (hf_class == nullptr) return nullptr;
-  const std::string c = hf_class;
-  if (c == "MegatronBertModel") return "base";
-  if (c == "MegatronBertForCausalLM") return "causal_lm";
-  if (c == "MegatronBertForMaskedLM") return "masked_lm";
-  if (c == "MegatronBertForPreTraining") return "pretraining";
-  if (c == "MegatronBertForNextSentencePrediction") return "nsp";
-  if (c == "MegatronBertForSequenceClassification") return "seq_cls";
-  if (c == "MegatronBertForTokenClassification") return "tok_cls";
-  if (c == "MegatronBertForQuestionAnswering") return "qa";
-  if (c == "MegatronBertForMultipleChoice") return "multiple_choice";
-  return nullptr;
-}
-
 struct Spec {
   using Model = MegatronBertModel;
   using Session = MegatronBertSession;
@@ -46,8 +27,9 @@ struct Spec {
   static constexpr const char *label = "megatron-bert";
   static constexpr const char *version = "0.1.0";
   static constexpr const char *const *model_types = kModelTypes;
-  static constexpr const char *const *heads = kHeads;
-  static const char *head_for_class(const char *hf_class) { return ::head_for_class(hf_class); }
+  static constexpr const char *const *heads = plinth::megatron_bert::kHeads.names();
+  static constexpr auto head_for_class =
+      plinth::plugin::head_for_class<plinth::megatron_bert::kHeads>;
   // Without is_decoder transformers generates without a cache (use_cache is forced off) and
   // recomputes every position at each step; the caller does that with full forward passes.
   static void check_session(const MegatronBertModel &model) {

@@ -13,18 +13,8 @@ namespace plinth::mistral {
 using plugin::fail;
 using plugin::Shape;
 
-Head parse_head(const char *head) {
-  const std::string h = head != nullptr && *head != '\0' ? head : "causal_lm";
-  if (h == "base") return Head::base;
-  if (h == "causal_lm") return Head::causal_lm;
-  if (h == "seq_cls") return Head::seq_cls;
-  if (h == "tok_cls") return Head::tok_cls;
-  if (h == "qa") return Head::qa;
-  fail(PLINTH_ERR_UNSUPPORTED, "mistral: head '" + h + "' is not served");
-}
-
 MistralModel::MistralModel(const plinth_model_env &env)
-    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+    : ops_(env.ops, env.backend), head_(kHeads.parse(env.head)) {
   plugin::Config cfg(env.host, env.model_host);
   cfg_ = MistralConfig::read(cfg);
   plugin::Weights w(env.host, env.model_host);

@@ -7,6 +7,7 @@
 
 #include "blocks.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 #include "mistral_config.hpp"
 #include "ops.hpp"
 #include "rms_decoder.hpp"
@@ -16,6 +17,19 @@ namespace plinth::mistral {
 using plugin::Tensor;
 
 enum class Head { base, causal_lm, seq_cls, tok_cls, qa };
+
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means causal_lm.
+inline constexpr plugin::HeadTable kHeads{
+    "mistral",
+    Head::causal_lm,
+    {
+        {Head::base, "base", {"MistralModel"}},
+        {Head::causal_lm, "causal_lm", {"MistralForCausalLM"}},
+        {Head::seq_cls, "seq_cls", {"MistralForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"MistralForTokenClassification"}},
+        {Head::qa, "qa", {"MistralForQuestionAnswering"}},
+    }};
 
 class MistralModel {
 public:
@@ -49,7 +63,5 @@ private:
   plugin::RopeOptions rope_;
   std::vector<plugin::RmsDecoderLayer> layers_;
 };
-
-Head parse_head(const char *head);
 
 } // namespace plinth::mistral

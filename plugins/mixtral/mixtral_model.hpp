@@ -9,6 +9,7 @@
 
 #include "blocks.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 #include "mixtral_config.hpp"
 #include "mixtral_moe.hpp"
 #include "ops.hpp"
@@ -18,6 +19,19 @@ namespace plinth::mixtral {
 using plugin::Tensor;
 
 enum class Head { base, causal_lm, seq_cls, tok_cls, qa };
+
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means causal_lm.
+inline constexpr plugin::HeadTable kHeads{
+    "mixtral",
+    Head::causal_lm,
+    {
+        {Head::base, "base", {"MixtralModel"}},
+        {Head::causal_lm, "causal_lm", {"MixtralForCausalLM"}},
+        {Head::seq_cls, "seq_cls", {"MixtralForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"MixtralForTokenClassification"}},
+        {Head::qa, "qa", {"MixtralForQuestionAnswering"}},
+    }};
 
 struct MixtralLayer {
   Tensor input_norm;
@@ -59,7 +73,5 @@ private:
   plugin::RopeOptions rope_;
   std::vector<MixtralLayer> layers_;
 };
-
-Head parse_head(const char *head);
 
 } // namespace plinth::mixtral

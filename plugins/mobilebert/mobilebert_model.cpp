@@ -10,19 +10,6 @@ namespace plinth::mobilebert {
 using plugin::fail;
 using plugin::Weights;
 
-Head parse_head(const char *head) {
-  const std::string h = head != nullptr && *head != '\0' ? head : "base";
-  if (h == "base") return Head::base;
-  if (h == "masked_lm") return Head::masked_lm;
-  if (h == "pretraining") return Head::pretraining;
-  if (h == "nsp") return Head::nsp;
-  if (h == "seq_cls") return Head::seq_cls;
-  if (h == "tok_cls") return Head::tok_cls;
-  if (h == "qa") return Head::qa;
-  if (h == "multiple_choice") return Head::multiple_choice;
-  fail(PLINTH_ERR_UNSUPPORTED, "mobilebert: head '" + h + "' is not served");
-}
-
 Tensor Norm::operator()(const plugin::Ops &ops, const Tensor &x) const {
   if (!no_norm) return ops.layer_norm(x, weight, bias, eps);
   // NoNorm: input * weight + bias, two elementwise ops as in the reference.
@@ -61,7 +48,7 @@ Linear load_linear(const Weights &w, const std::string &name, int64_t in, int64_
 }
 
 MobileBertModel::MobileBertModel(const plinth_model_env &env)
-    : ops_(env.ops, env.backend), head_(parse_head(env.head)) {
+    : ops_(env.ops, env.backend), head_(kHeads.parse(env.head)) {
   plugin::Config cfg(env.host, env.model_host);
   cfg_ = MobileBertConfig::read(cfg);
   Weights w(env.host, env.model_host);

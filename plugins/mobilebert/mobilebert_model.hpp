@@ -6,6 +6,7 @@
 
 #include "blocks.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 #include "mobilebert_config.hpp"
 #include "ops.hpp"
 
@@ -16,7 +17,21 @@ using plugin::Tensor;
 
 enum class Head { base, masked_lm, pretraining, nsp, seq_cls, tok_cls, qa, multiple_choice };
 
-Head parse_head(const char *head);
+// The heads served, in the order the C API lists them, and the transformers classes each serves;
+// an empty head name means base.
+inline constexpr plugin::HeadTable kHeads{
+    "mobilebert",
+    Head::base,
+    {
+        {Head::base, "base", {"MobileBertModel"}},
+        {Head::masked_lm, "masked_lm", {"MobileBertForMaskedLM"}},
+        {Head::pretraining, "pretraining", {"MobileBertForPreTraining"}},
+        {Head::nsp, "nsp", {"MobileBertForNextSentencePrediction"}},
+        {Head::seq_cls, "seq_cls", {"MobileBertForSequenceClassification"}},
+        {Head::tok_cls, "tok_cls", {"MobileBertForTokenClassification"}},
+        {Head::qa, "qa", {"MobileBertForQuestionAnswering"}},
+        {Head::multiple_choice, "multiple_choice", {"MobileBertForMultipleChoice"}},
+    }};
 
 // Loads `name` as a Linear and checks that it maps `in` features to `out`, so that a config that
 // does not match the checkpoint fails at load time naming the tensor.

@@ -241,6 +241,15 @@ int verb_bench(const Args &args) {
     j["machine_own_gemm_gflop_s"] = own_gemm;
     j["decode_fraction_of_bandwidth"] = d_frac; // medians of per-run paired fractions
     j["prompt_fraction_of_sgemm"] = p_frac;
+    // Each run with the read bandwidth measured just before it: on machines whose bandwidth
+    // moves between regimes the pairs show which regime each fraction comes from.
+    nlohmann::json runs = nlohmann::json::array();
+    for (size_t r = 0; r < bws.size(); ++r)
+      runs.push_back({{"read_gb_s", bws[r]},
+                      {"decode_tok_s", decode_tps[r]},
+                      {"prompt_tok_s", prompt_tps[r]},
+                      {"decode_fraction_of_bandwidth", decode_frac[r]}});
+    j["runs"] = runs;
   }
   if (json) {
     std::cout << j.dump(2) << "\n";
@@ -263,6 +272,10 @@ int verb_bench(const Args &args) {
     std::printf("fractions    decode %.0f%% of read bandwidth, prompt %.0f%% of f32 GEMM "
                 "(decode: median over runs, each paired with the bandwidth measured just before it)\n",
                 100 * d_frac, 100 * p_frac);
+    std::printf("runs         read GB/s -> decode %% of it:");
+    for (size_t r = 0; r < bws.size(); ++r)
+      std::printf(" %.0f->%.0f%%", bws[r], 100 * decode_frac[r]);
+    std::printf("\n");
   }
   return kExitOk;
 }

@@ -21,13 +21,14 @@
 
 namespace plinth::cpu::avx512 {
 
-// How far ahead of the weights being read the kernels prefetch: one 4 KiB page. Weights
-// borrowed from a mapped checkpoint sit in 4 KiB page-cache pages that are not physically
-// contiguous, and the hardware prefetcher stops at each page boundary, so without a hint every
-// page (one f16 row of 2048 values) starts with demand misses; measured on Zen 5 with two
-// threads streaming f16 rows: ~60 -> ~67 GB/s from the page cache (plain read: ~72 GB/s). For
-// physically contiguous memory it makes no difference.
-constexpr size_t kPrefetchAhead = 4096;
+// How far ahead of the weights being read the kernels prefetch: two 4 KiB pages. The hardware
+// prefetcher stops at each 4 KiB page boundary, so without a hint every page (one f16 row of
+// 2048 values) starts with demand misses (measured on Zen 5 with two threads streaming f16 rows
+// from a 4 KiB page cache: ~60 -> ~67 GB/s with one page of lead). The lead must cover the
+// memory latency at the rate one core streams: ~40 GB/s x 100-150 ns is 4-6 KB, so one page was
+// short when the machine reads ~80 GB/s; two pages measured better there for Q8_0 (82-96% ->
+// 91-105% of read bandwidth) and no worse for f16 and Q4_0.
+constexpr size_t kPrefetchAhead = 8192;
 
 // Prefetches the cache lines of [p, p + bytes) shifted kPrefetchAhead ahead. Prefetches never
 // fault, so reaching past the end of the weights is harmless.

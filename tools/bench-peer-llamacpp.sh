@@ -48,6 +48,13 @@ mkdir -p "$out"
 # Other work on the machine hurts llama.cpp (its threads spin at barriers) far more than plinth:
 # the table reports the load so a noisy pass can be recognised.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# The machine's read bandwidth right now, from plinth bench's probe (a one-token run of the
+# demo model): taken before and after each llama-bench run, since the regime may change
+# between the plinth run and the llama.cpp one.
+read_gb_s() {
+  "$build/bin/plinth" bench --prompt 1 --gen 1 --repeat 1 --json 2> /dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["machine_read_gb_s"])'
+}
 for f in $formats; do
   case $f in
   f16) quant=none gguf=$model.f16.gguf ;;
@@ -58,8 +65,10 @@ for f in $formats; do
   echo "== $f: plinth, then llama.cpp" >&2
   "$build/bin/plinth" bench -m "$model" --prompt 64 --gen 32 --repeat "$repeat" --threads 2 \
     --quant "$quant" --json > "$out/plinth-$f.json"
+  read_gb_s > "$out/llama-$f.bw"
   "$llama/bin/llama-bench" -m "$gguf" -t 2 -p 64 -n 32 -r "$repeat" -o json \
     > "$out/llama-$f.json" 2> "$out/llama-$f.log"
+  read_gb_s >> "$out/llama-$f.bw"
 done
 
 LOAD="$load_before / $(cut -d' ' -f1-3 /proc/loadavg)" OUT=$out FORMATS=$formats python3 - <<'PY'
@@ -72,19 +81,24 @@ for f in formats:
     pp = next(r for r in runs if r["n_prompt"] > 0 and r["n_gen"] == 0)
     tg = next(r for r in runs if r["n_gen"] > 0 and r["n_prompt"] == 0)
     bw = p["machine_read_gb_s"]
-    # Same formula for both engines: decode tok/s x weight bytes / read bandwidth of this pass.
-    # (plinth's own decode_fraction_of_bandwidth is a median of per-run paired fractions.)
-    p_frac = p["decode_tok_s"] * p["weight_bytes"] / 1e9 / bw
-    l_frac = tg["avg_ts"] * tg["model_size"] / 1e9 / bw
-    rows.append((f, p, pp, tg, bw, p_frac, l_frac))
+    lbw = [float(x) for x in open(f"{out}/llama-{f}.bw").read().split()]
+    # Same formula for both engines: decode tok/s x weight bytes / read bandwidth around the
+    # run (plinth: its per-run paired median; llama.cpp: the mean of before and after).
+    p_frac = p["decode_fraction_of_bandwidth"]
+    l_frac = tg["avg_ts"] * tg["model_size"] / 1e9 / (sum(lbw) / len(lbw))
+    rows.append((f, p, pp, tg, bw, lbw, p_frac, l_frac))
 print("| weights | plinth decode tok/s | llama.cpp decode tok/s | plinth/llama | plinth prompt tok/s "
-      "| llama.cpp prompt tok/s | plinth/llama | read GB/s | plinth GB | llama GB | plinth decode % | llama decode % |")
+      "| llama.cpp prompt tok/s | plinth/llama | read GB/s (plinth; llama.cpp before/after) "
+      "| plinth GB | llama GB | plinth decode % | llama decode % |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-for f, p, pp, tg, bw, pf, lf in rows:
+for f, p, pp, tg, bw, lbw, pf, lf in rows:
     print(f"| {f} ({tg['model_type'].split()[-1]}) | {p['decode_tok_s']:.1f} | {tg['avg_ts']:.1f} "
           f"| {p['decode_tok_s'] / tg['avg_ts']:.2f} | {p['prompt_tok_s']:.1f} | {pp['avg_ts']:.1f} "
-          f"| {p['prompt_tok_s'] / pp['avg_ts']:.2f} | {bw:.1f} | {p['weight_bytes'] / 1e9:.2f} "
-          f"| {tg['model_size'] / 1e9:.2f} | {100 * pf:.0f}% | {100 * lf:.0f}% |")
+          f"| {p['prompt_tok_s'] / pp['avg_ts']:.2f} | {bw:.0f}; {'/'.join('%.0f' % x for x in lbw)} "
+          f"| {p['weight_bytes'] / 1e9:.2f} | {tg['model_size'] / 1e9:.2f} | {100 * pf:.0f}% "
+          f"| {100 * lf:.0f}% |")
+print("\nA read bandwidth that differs before and after a run means the machine changed regime"
+      " during it: its fraction mixes both.")
 r = rows[0][3]
 print(f"\nllama.cpp {r.get('build_commit', '?')} ({r.get('build_number', '?')}), {r.get('cpu_info', '')}; "
       f"threads {r.get('n_threads')}, flash_attn {({-1: 'auto', 0: 'off', 1: 'on'}).get(r.get('flash_attn'), r.get('flash_attn'))}, mmap/load {r.get('use_mmap', r.get('load_mode'))}, "

@@ -12,7 +12,7 @@
 // (8 blocks are 8 * block bytes either way), so row strides, views of whole rows and copies
 // of whole rows are unchanged. The ABI layout exists only at the host boundary:
 // tensor_from_host, write and read convert (ops_memory.cpp). On one Zen 5 core this took the
-// AVX-512 Q4_0 decoding kernel from ~62 to ~74 GB/s from L2 and Q8_0 from ~82 to ~90 GB/s.
+// AVX-512 Q4_0 decoding kernel from ~60 to ~74 GB/s from L2 and Q8_0 from ~82 to ~125 GB/s.
 #pragma once
 
 #include "quant_blocks.hpp"

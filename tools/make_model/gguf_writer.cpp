@@ -5,6 +5,9 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 namespace make_model {
 
@@ -39,26 +42,27 @@ void GgufWriter::add_f32(const std::string &key, float v) {
 void GgufWriter::add_string(const std::string &key, const std::string &v) {
   put_str(kv_, key), put<uint32_t>(kv_, kString), put_str(kv_, v), ++n_kv_;
 }
+namespace {
+// One metadata array: its element type, count, then the elements.
+template <typename T> void put_array(std::string &out, uint32_t type, const std::vector<T> &v) {
+  put<uint32_t>(out, kArray), put<uint32_t>(out, type), put<uint64_t>(out, v.size());
+  for (const T &x : v) {
+    if constexpr (std::is_same_v<T, std::string>)
+      put_str(out, x);
+    else
+      put(out, x);
+  }
+}
+} // namespace
+
 void GgufWriter::add_strings(const std::string &key, const std::vector<std::string> &v) {
-  put_str(kv_, key), put<uint32_t>(kv_, kArray), put<uint32_t>(kv_, kString);
-  put<uint64_t>(kv_, v.size());
-  for (const auto &s : v)
-    put_str(kv_, s);
-  ++n_kv_;
+  put_str(kv_, key), put_array(kv_, kString, v), ++n_kv_;
 }
 void GgufWriter::add_f32s(const std::string &key, const std::vector<float> &v) {
-  put_str(kv_, key), put<uint32_t>(kv_, kArray), put<uint32_t>(kv_, kF32);
-  put<uint64_t>(kv_, v.size());
-  for (float x : v)
-    put(kv_, x);
-  ++n_kv_;
+  put_str(kv_, key), put_array(kv_, kF32, v), ++n_kv_;
 }
 void GgufWriter::add_i32s(const std::string &key, const std::vector<int32_t> &v) {
-  put_str(kv_, key), put<uint32_t>(kv_, kArray), put<uint32_t>(kv_, kI32);
-  put<uint64_t>(kv_, v.size());
-  for (int32_t x : v)
-    put(kv_, x);
-  ++n_kv_;
+  put_str(kv_, key), put_array(kv_, kI32, v), ++n_kv_;
 }
 
 void GgufWriter::add_tensor(const std::string &name, const std::vector<int64_t> &shape,

@@ -156,12 +156,25 @@ void release_mapped_pages(const TensorRecord &r) {
 // A weight the backend reads in place from the mapping is read from the page cache's pages for
 // every token: have its file cached in 2 MiB folios (see MappedFile::prefer_huge_pages), once
 // per file and model load. A backend that copied the bytes (GPU) gains nothing from it.
-void prefer_huge_pages_for(const plinth_model_host *m, const TensorRecord &r,
-                           const plinth_tensor *t) {
+// The re-read is load work a progress display should show: it adds the file's bytes to the
+// total when it starts, and a cancel from the callback stops it (m->cancelled).
+void prefer_huge_pages_for(plinth_model_host *m, const TensorRecord &r, const plinth_tensor *t) {
   if (!m->huge_page_cache || !t || t->data != r.data) return;
   MappedFile *file = m->checkpoint->mapping_of(r);
   if (!file) return;
-  const HugePageResult h = file->prefer_huge_pages();
+  MappedFile::Progress progress;
+  if (m->on_progress) {
+    const uint64_t base = m->progress_done;
+    progress = [m, base, counted = false](uint64_t done, uint64_t total) mutable {
+      if (!counted) m->progress_total += total, counted = true;
+      m->progress_done = base + done;
+      if (m->on_progress(m->progress_user_data, m->progress_done, m->progress_total) == 0)
+        return true;
+      m->cancelled = true;
+      return false;
+    };
+  }
+  const HugePageResult h = file->prefer_huge_pages(size_t{64} << 20, progress);
   if (!h.first) return; // logged by the call that did the work
   if (h.kind == HugePageResult::kMoved) {
     char msg[200];
@@ -264,6 +277,10 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
       prefer_huge_pages_for(m, *r, t);
     else
       release_mapped_pages(*r);
+    if (m->cancelled) {
+      set_last_error("loading cancelled by the progress callback");
+      return PLINTH_ERR_CANCELLED;
+    }
     if (m->on_progress) {
       m->progress_done = std::min(m->progress_total, m->progress_done + r->nbytes);
       if (m->on_progress(m->progress_user_data, m->progress_done, m->progress_total) != 0) {

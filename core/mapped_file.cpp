@@ -128,11 +128,11 @@ MappedFile::~MappedFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-HugePageResult MappedFile::prefer_huge_pages(size_t min_bytes) {
+HugePageResult MappedFile::prefer_huge_pages(size_t min_bytes, const Progress &progress) {
   std::lock_guard<std::mutex> lock(huge_mutex_);
   if (!huge_result_) {
     const auto t0 = std::chrono::steady_clock::now();
-    HugePageResult r = make_huge_pages(min_bytes);
+    HugePageResult r = make_huge_pages(min_bytes, progress);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     huge_result_ = r;
     r.first = true;
@@ -141,7 +141,7 @@ HugePageResult MappedFile::prefer_huge_pages(size_t min_bytes) {
   return *huge_result_;
 }
 
-HugePageResult MappedFile::make_huge_pages(size_t min_bytes) {
+HugePageResult MappedFile::make_huge_pages(size_t min_bytes, const Progress &progress) {
   HugePageResult r;
 #ifdef __linux__
   const auto base = reinterpret_cast<uintptr_t>(data_);
@@ -193,15 +193,16 @@ HugePageResult MappedFile::make_huge_pages(size_t min_bytes) {
     drop(off, len);
 #ifdef MADV_POPULATE_READ
     if (::madvise(const_cast<uint8_t *>(data_) + off, (len + page - 1) & ~(page - 1),
-                  MADV_POPULATE_READ) == 0)
-      continue;
+                  MADV_POPULATE_READ) != 0)
 #endif
-    touch_every_2mib(data_ + off, len); // kernels before 5.14
+      touch_every_2mib(data_ + off, len); // kernels before 5.14
+    if (progress && !progress(off + len, size_)) break;
   }
   r.kind = HugePageResult::kMoved;
   r.huge_bytes = file_pmd_mapped_kb(data_).value_or(0) * 1024;
 #else
   (void)min_bytes;
+  (void)progress;
 #endif
   return r;
 }

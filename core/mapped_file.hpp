@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -50,11 +51,15 @@ public:
   // read of the file), after which every load while the file stays cached finds huge folios.
   // A trial on one 2 MiB chunk first tells whether the kernel and file system can do it at all.
   // Does the work on the first call only; later calls return the first result. Never throws:
-  // it changes speed only, never the bytes.
-  HugePageResult prefer_huge_pages(size_t min_bytes = size_t{64} << 20);
+  // it changes speed only, never the bytes. `progress(done, total)` (bytes of the file) is
+  // called after each slice of the re-read; returning false stops it there (the rest of the
+  // file simply stays in small pages).
+  using Progress = std::function<bool(uint64_t done, uint64_t total)>;
+  HugePageResult prefer_huge_pages(size_t min_bytes = size_t{64} << 20,
+                                   const Progress &progress = {});
 
 private:
-  HugePageResult make_huge_pages(size_t min_bytes);
+  HugePageResult make_huge_pages(size_t min_bytes, const Progress &progress);
   std::filesystem::path path_;
   const uint8_t *data_ = nullptr;
   size_t size_ = 0;

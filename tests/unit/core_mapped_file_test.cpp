@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -77,6 +78,30 @@ TEST(MappedFile, PreferHugePagesKeepsBytesAndRunsOnce) {
     EXPECT_EQ(checksum(f.data(), f.size()), sum);
     std::printf("prefer_huge_pages on 8 MiB: %s in %.3f s, %llu bytes in 2 MiB pages\n", r.name(),
                 r.seconds, static_cast<unsigned long long>(r.huge_bytes));
+  }
+  fs::remove(path);
+}
+
+// The re-read reports its progress in bytes of the file, and a false return stops it without
+// changing a byte.
+TEST(MappedFile, PreferHugePagesReportsProgressAndStops) {
+  const auto path = write_pattern_file("progress", 8 * kMiB);
+  {
+    plinth::MappedFile f(path);
+    std::vector<std::pair<uint64_t, uint64_t>> calls;
+    const auto r = f.prefer_huge_pages(4 * kMiB, [&](uint64_t done, uint64_t total) {
+      calls.emplace_back(done, total);
+      return false; // stop after the first slice
+    });
+    EXPECT_TRUE(matches_pattern(f));
+    if (r.kind == plinth::HugePageResult::kMoved) { // only a re-read reports
+      ASSERT_EQ(calls.size(), 1u);
+      EXPECT_EQ(calls[0].second, f.size());
+      EXPECT_GT(calls[0].first, 0u);
+      EXPECT_LE(calls[0].first, f.size());
+    } else {
+      EXPECT_TRUE(calls.empty()) << r.name();
+    }
   }
   fs::remove(path);
 }

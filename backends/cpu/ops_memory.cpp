@@ -165,11 +165,13 @@ plinth_status tensor_view(plinth_backend_ctx *ctx, const plinth_tensor *src, int
   return guarded("tensor_view", ctx, [&] {
     if (!out) fail("out is NULL");
     *out = nullptr;
+    check_view(src, offset, ndim, shape); // src, shape and range are valid from here on
     // Grouped quantized rows (quant_layout.hpp) stay meaningful only from a row start on.
-    if (src && is_quantized(src->dtype) && ndim > 0 && src->ndim > 0 &&
-        (offset % last_dim(src) != 0 || shape[ndim - 1] != last_dim(src)))
+    const int64_t row = last_dim(src);
+    if (is_quantized(src->dtype) && row > 0 && ndim > 0 &&
+        (offset % row != 0 || shape[ndim - 1] != row))
       fail("views of " + describe("src", src) + " must start at a row and keep its length (" +
-               std::to_string(last_dim(src)) + " values): the CPU backend groups each row's blocks",
+               std::to_string(row) + " values): the CPU backend groups each row's blocks",
            PLINTH_ERR_UNSUPPORTED);
     *out = make_view<TensorMeta>(src, offset, ndim, shape);
   });

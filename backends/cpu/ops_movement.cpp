@@ -83,6 +83,7 @@ plinth_status copy(plinth_backend_ctx *ctx, const plinth_tensor *src, plinth_ten
     if (is_quantized(src->dtype) || is_quantized(dst->dtype)) {
       // Blocks copy as they are, or dequantize to f32; quantizing is the host's job. Rows are
       // grouped (quant_layout.hpp): a copy to another row length regroups.
+      if (n == 0) return;
       const int64_t K = last_dim(src);
       const auto *sq = reinterpret_cast<const uint8_t *>(s);
       if (src->dtype == dst->dtype) {

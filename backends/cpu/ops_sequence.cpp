@@ -303,6 +303,7 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
     // L1-sized tiles of the keys it reads; with many (prompts) the keys are transposed once for
     // all tasks, the cost then spread over every row.
     const int64_t rows_per_head = group * Tq, heads = B * Hkv;
+    if (rows_per_head == 0 || heads == 0) return; // an empty batch or query: nothing to compute
     int64_t chunks = (rows_per_head + kRowsPerTask - 1) / kRowsPerTask;
     if (heads * chunks < pool.size()) // few kv heads: split their rows so every thread has work
       chunks = std::min((rows_per_head + 1) / 2, (pool.size() + heads - 1) / heads);

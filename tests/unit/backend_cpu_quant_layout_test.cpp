@@ -136,3 +136,15 @@ TEST_F(CpuQuantLayout, HostsSeeTheAbiLayout) {
     EXPECT_EQ(ops->tensor_view(ctx, t, 0, 2, halves, &v), PLINTH_ERR_UNSUPPORTED);
   }
 }
+
+// Zero-length rows and bad view arguments are errors or no-ops, never a crash.
+TEST_F(CpuQuantLayout, EmptyRowsAndBadViews) {
+  plinth_tensor *empty = make(PLINTH_DTYPE_Q8_0, {2, 0});
+  EXPECT_EQ(ops->copy(ctx, empty, zeros({2, 0})), PLINTH_OK) << last_error();
+  EXPECT_EQ(ops->copy(ctx, empty, make(PLINTH_DTYPE_Q8_0, {0, 32})), PLINTH_OK) << last_error();
+  plinth_tensor *v = nullptr;
+  EXPECT_NE(ops->tensor_view(ctx, empty, 0, 2, nullptr, &v), PLINTH_OK);
+  const int64_t shape[2] = {2, 0};
+  EXPECT_EQ(ops->tensor_view(ctx, empty, 0, 2, shape, &v), PLINTH_OK) << last_error();
+  ops->tensor_free(ctx, v);
+}

@@ -222,3 +222,20 @@ TEST_F(CpuSequence, Conv1dDepthwise) {
 }
 
 } // namespace
+
+// An empty query (a zero-length prompt) or an empty batch has nothing to compute: the op
+// succeeds and touches nothing.
+TEST_F(CpuSequence, AttentionOnEmptyQueryOrBatch) {
+  for (const Shape &qs : {Shape{1, 0, 4, 8}, Shape{0, 3, 4, 8}}) {
+    const int64_t B = qs[0];
+    plinth_attention_args args{};
+    args.struct_size = sizeof(args);
+    args.q = zeros(qs);
+    args.k = zeros({B, 5, 2, 8});
+    args.v = zeros({B, 5, 2, 8});
+    args.out = zeros(qs);
+    args.scale = 0.5f;
+    args.causal = 1;
+    EXPECT_EQ(ops->attention(ctx, &args), PLINTH_OK) << last_error();
+  }
+}

@@ -144,9 +144,11 @@ plinth_status host_weight_info(const plinth_model_host *m, const char *name,
 // Drops a weight's pages from this process once the backend holds its own copy: they are
 // clean pages of a read-only file mapping, so this only lowers the resident set (and the
 // page cache may reclaim them); a later read of the same bytes faults them back in from the
-// file. Only whole pages inside the record are released.
+// file. Only whole pages inside the record are released, and only for records of 2 MiB or
+// more: a small one (a norm vector) saves next to nothing, and unmapping part of a 2 MiB page
+// would split the huge mapping its neighbours (weights read in place) are using.
 void release_mapped_pages(const TensorRecord &r) {
-  if (!r.in_mapping || r.nbytes == 0) return;
+  if (!r.in_mapping || r.nbytes < (size_t{2} << 20)) return;
   const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   const auto b = reinterpret_cast<uintptr_t>(r.data), e = b + r.nbytes;
   const uintptr_t pb = (b + page - 1) & ~(page - 1), pe = e & ~(page - 1);
@@ -175,7 +177,7 @@ void prefer_huge_pages_for(plinth_model_host *m, const TensorRecord &r, const pl
     };
   }
   const HugePageResult h = file->prefer_huge_pages(size_t{64} << 20, progress);
-  if (!h.first) return; // logged by the call that did the work
+  if (!h.first || m->cancelled) return; // logged by the call that did the work
   if (h.kind == HugePageResult::kMoved) {
     char msg[200];
     std::snprintf(msg, sizeof msg,
@@ -273,7 +275,10 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
     }
     m->loaded.emplace(key, t);
     *out = t;
-    if (want == r->dtype && aligned && m->mmap_weights)
+    // Read in place (the backend aliased the mapped bytes): worth 2 MiB pages. Copied (another
+    // dtype, quantized, mmap_weights = false, or a device backend): the mapping's pages are
+    // no longer needed.
+    if (m->mmap_weights && t && t->data == r->data)
       prefer_huge_pages_for(m, *r, t);
     else
       release_mapped_pages(*r);

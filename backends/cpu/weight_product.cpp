@@ -130,8 +130,12 @@ void gemv_path(Context &c, const float *x, int64_t M, int64_t K, const void *w, 
     gemv_rows(k, w, wdtype, K, x, qa, M, u * kGemvRowStep, std::min(N, (u + 1) * kGemvRowStep), y,
               ldy);
   };
-  const int ranges = static_cast<int>(std::min<int64_t>(
-      {c.pool.size(), UnitRanges::kMax, units, std::max<int64_t>(1, bytes / (512 << 10))}));
+  // Work grows with the activation rows: each group of kGemvMaxActs reads the weights again
+  // (from cache), so a quantized prompt of a small matrix still gets every thread.
+  const int64_t passes = (M + kGemvMaxActs - 1) / kGemvMaxActs;
+  const int ranges =
+      static_cast<int>(std::min<int64_t>({c.pool.size(), UnitRanges::kMax, units,
+                                          std::max<int64_t>(1, bytes * passes / (512 << 10))}));
   if (ranges <= 1) {
     gemv_rows(k, w, wdtype, K, x, qa, M, 0, N, y, ldy);
     return;

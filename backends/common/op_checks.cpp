@@ -288,24 +288,25 @@ BroadcastShape check_binary(int32_t op, const plinth_tensor *a, const plinth_ten
   check_same_shape(a, "a", out, "out");
   if (op < PLINTH_BINARY_ADD || op > PLINTH_BINARY_MIN)
     fail("unknown binary op " + std::to_string(op));
-  const std::string pair = describe("a", a) + " and " + describe("b", b);
+  // Messages are built only on failure: these checks run for every op of every token.
+  const auto pair = [&] { return describe("a", a) + " and " + describe("b", b); };
   // b's dims, right-aligned to a's: each 1 or equal; extra leading dims of b must be 1.
   BroadcastShape s;
   for (int32_t i = 0; i < b->ndim - a->ndim; ++i)
-    if (b->shape[i] != 1) fail(pair + ": b does not broadcast to a");
+    if (b->shape[i] != 1) fail(pair() + ": b does not broadcast to a");
   int64_t st = 1;
   for (int32_t i = 1; i <= a->ndim; ++i) {
     const int64_t ad = a->shape[a->ndim - i];
     const int32_t bi = b->ndim - i;
     const int64_t bd = bi >= 0 ? b->shape[bi] : 1;
     if (bd != 1 && bd != ad)
-      fail(pair + ": b does not broadcast to a (dim " + std::to_string(a->ndim - i) + ")");
+      fail(pair() + ": b does not broadcast to a (dim " + std::to_string(a->ndim - i) + ")");
     s.shape[4 - i] = ad;
     s.bstride[4 - i] = (bd == 1) ? 0 : st;
     st *= bd;
   }
   if (b->data == out->data && !same_shape(a, b) && numel(out) > 0)
-    fail(pair + ": out may alias b only when shapes match");
+    fail(pair() + ": out may alias b only when shapes match");
   return s;
 }
 
@@ -384,8 +385,7 @@ LinearShape check_linear(const plinth_tensor *x, const plinth_tensor *w, const p
   // Rows = product of the leading dims (well defined even when K == 0).
   s.M = shape_numel(x->ndim - 1, x->shape);
   if (y->ndim < 1 || last_dim(y) != s.N || numel(y) != s.M * s.N)
-    fail(describe("y", y) + " does not fit " + describe("x", x) + " @ " + describe("w", w) +
-         "^T");
+    fail(describe("y", y) + " does not fit " + describe("x", x) + " @ " + describe("w", w) + "^T");
   if (y->data == x->data && s.M * s.N > 0) fail("y may not alias x");
   return s;
 }
@@ -432,25 +432,26 @@ MatmulShape check_matmul(const plinth_matmul_args *args) {
   s.K = s.ta ? s.a0 : s.a1;
   const int64_t Kb = s.tb ? s.b1 : s.b0;
   s.N = s.tb ? s.b0 : s.b1;
-  const std::string all = describe("a", a) + (s.ta ? "^T" : "") + " @ " + describe("b", b) +
-                          (s.tb ? "^T" : "") + " -> " + describe("c", c);
+  const auto all = [&] {
+    return describe("a", a) + (s.ta ? "^T" : "") + " @ " + describe("b", b) + (s.tb ? "^T" : "") +
+           " -> " + describe("c", c);
+  };
   if (s.K != Kb)
-    fail(all + ": inner dims differ (" + std::to_string(s.K) + " vs " + std::to_string(Kb) +
-         ")");
+    fail(all() + ": inner dims differ (" + std::to_string(s.K) + " vs " + std::to_string(Kb) + ")");
   if (c->shape[c->ndim - 2] != s.M || c->shape[c->ndim - 1] != s.N)
-    fail(all + ": c must end in [" + std::to_string(s.M) + ", " + std::to_string(s.N) + "]");
-  if (c->data == a->data || c->data == b->data) fail(all + ": c may not alias an input");
+    fail(all() + ": c must end in [" + std::to_string(s.M) + ", " + std::to_string(s.N) + "]");
+  if (c->data == a->data || c->data == b->data) fail(all() + ": c may not alias an input");
   // Batch dims aligned at the right; c's are the full batch shape, a's and b's are 1 or
   // equal. Strides of broadcast dims are 0.
   const int32_t cb = c->ndim - 2;
-  if (a->ndim - 2 > cb || b->ndim - 2 > cb) fail(all + ": an input has more batch dims than c");
+  if (a->ndim - 2 > cb || b->ndim - 2 > cb) fail(all() + ": an input has more batch dims than c");
   int64_t as = s.a0 * s.a1, bs = s.b0 * s.b1;
   for (int32_t i = 0; i < cb; ++i) { // i counts batch dims from the right
     const int64_t cdim = c->shape[cb - 1 - i];
     const int32_t ai = a->ndim - 3 - i, bi = b->ndim - 3 - i;
     const int64_t adim = ai >= 0 ? a->shape[ai] : 1, bdim = bi >= 0 ? b->shape[bi] : 1;
     if ((adim != 1 && adim != cdim) || (bdim != 1 && bdim != cdim))
-      fail(all + ": batch dims do not broadcast");
+      fail(all() + ": batch dims do not broadcast");
     s.batch_shape[1 - i] = cdim;
     s.a_bs[1 - i] = adim == 1 ? 0 : as;
     s.b_bs[1 - i] = bdim == 1 ? 0 : bs;
@@ -473,12 +474,11 @@ RopeShape check_rope(const plinth_rope_args *args) {
   RopeShape s;
   s.B = x->shape[0], s.T = x->shape[1], s.H = x->shape[2], s.D = x->shape[3];
   if (numel(pos) != s.B * s.T)
-    fail(describe("positions", pos) + " does not match " + describe("x", x) +
-         ": expected [B, T]");
+    fail(describe("positions", pos) + " does not match " + describe("x", x) + ": expected [B, T]");
   s.rot = args->rot_dims;
   if (s.rot <= 0 || s.rot > s.D || s.rot % 2)
-    fail("rot_dims " + std::to_string(s.rot) + " must be even and in (0, " +
-         std::to_string(s.D) + "] for " + describe("x", x));
+    fail("rot_dims " + std::to_string(s.rot) + " must be even and in (0, " + std::to_string(s.D) +
+         "] for " + describe("x", x));
   s.inv_freq = PLINTH_HAS_FIELD(args, plinth_rope_args, inv_freq) ? args->inv_freq : nullptr;
   s.factor =
       PLINTH_HAS_FIELD(args, plinth_rope_args, attention_factor) ? args->attention_factor : 1.0f;
@@ -509,19 +509,21 @@ AttentionShape check_attention(const plinth_attention_args *args) {
   const int64_t B = q->shape[0], Tq = q->shape[1], Hq = q->shape[2], D = q->shape[3];
   const int64_t Tk = k->shape[1], Hkv = k->shape[2], Dv = v->shape[3];
   s.B = B, s.Tq = Tq, s.Hq = Hq, s.D = D, s.Tk = Tk, s.Hkv = Hkv, s.Dv = Dv;
-  const std::string all = describe("q", q) + ", " + describe("k", k) + ", " + describe("v", v);
-  if (k->shape[0] != B || k->shape[3] != D) fail(all + ": k must be [B, Tk, Hkv, D]");
+  const auto all = [&] {
+    return describe("q", q) + ", " + describe("k", k) + ", " + describe("v", v);
+  };
+  if (k->shape[0] != B || k->shape[3] != D) fail(all() + ": k must be [B, Tk, Hkv, D]");
   if (v->shape[0] != B || v->shape[1] != Tk || v->shape[2] != Hkv)
-    fail(all + ": v must be [B, Tk, Hkv, Dv]");
-  if (Hkv == 0 || Hq % Hkv != 0) fail(all + ": Hq must be a multiple of Hkv");
+    fail(all() + ": v must be [B, Tk, Hkv, Dv]");
+  if (Hkv == 0 || Hq % Hkv != 0) fail(all() + ": Hq must be a multiple of Hkv");
   if (out->shape[0] != B || out->shape[1] != Tq || out->shape[2] != Hq || out->shape[3] != Dv)
-    fail(describe("out", out) + " must be [B, Tq, Hq, Dv] for " + all);
+    fail(describe("out", out) + " must be [B, Tq, Hq, Dv] for " + all());
   if (out->data == q->data || out->data == k->data || out->data == v->data)
     fail("out may not alias q, k or v");
   s.kv_len = args->kv_len == 0 ? Tk : args->kv_len;
   if (s.kv_len < 0 || s.kv_len > Tk)
     fail("kv_len " + std::to_string(args->kv_len) + " outside [0, " + std::to_string(Tk) +
-         "] for " + all);
+         "] for " + all());
   const bool has_ext = PLINTH_HAS_FIELD(args, plinth_attention_args, probs);
   s.mask = has_ext ? args->key_mask : nullptr;
   s.bias = has_ext ? args->bias : nullptr;
@@ -529,7 +531,7 @@ AttentionShape check_attention(const plinth_attention_args *args) {
   if (s.mask) {
     check_i32(s.mask, "key_mask");
     if (s.mask->ndim != 2 || s.mask->shape[0] != B || s.mask->shape[1] != Tk)
-      fail(describe("key_mask", s.mask) + " must be [B, Tk] for " + all);
+      fail(describe("key_mask", s.mask) + " must be [B, Tk] for " + all());
   }
   if (const plinth_tensor *bias = s.bias) {
     check_f32(bias, "bias");
@@ -537,7 +539,7 @@ AttentionShape check_attention(const plinth_attention_args *args) {
     if ((bias->shape[0] != B && bias->shape[0] != 1) ||
         (bias->shape[1] != Hq && bias->shape[1] != 1) || bias->shape[2] != Tq ||
         bias->shape[3] != Tk)
-      fail(describe("bias", bias) + " must be [B|1, Hq|1, Tq, Tk] for " + all);
+      fail(describe("bias", bias) + " must be [B|1, Hq|1, Tq, Tk] for " + all());
   }
   if (PLINTH_HAS_FIELD(args, plinth_attention_args, q_offset_dev)) {
     s.kv_len_dev = args->kv_len_dev;
@@ -550,7 +552,7 @@ AttentionShape check_attention(const plinth_attention_args *args) {
     check_4d(probs, "probs", "[B, Hq, Tq, Tk]");
     if (probs->shape[0] != B || probs->shape[1] != Hq || probs->shape[2] != Tq ||
         probs->shape[3] != Tk)
-      fail(describe("probs", probs) + " must be [B, Hq, Tq, Tk] for " + all);
+      fail(describe("probs", probs) + " must be [B, Hq, Tq, Tk] for " + all());
   }
   return s;
 }

@@ -30,8 +30,7 @@ struct OpError {
                        plinth_status status = PLINTH_ERR_INVALID_ARGUMENT);
 
 // Passes the message to host->set_error when the host table is new enough to contain it.
-plinth_status report(const plinth_host_api *host, plinth_status status,
-                     const std::string &message);
+plinth_status report(const plinth_host_api *host, plinth_status status, const std::string &message);
 
 // Runs body() and maps every failure to a status reported as "<backend>.<op>: <message>",
 // so that no exception crosses the C ABI. `oom` is the message for std::bad_alloc.
@@ -142,9 +141,11 @@ void check_narrow(const plinth_tensor *whole, const char *wn, const plinth_tenso
 
 // permute's arguments: out is x with its dims reordered by perm (a permutation of x's dims).
 void check_permute(const plinth_tensor *x, const int32_t *perm, const plinth_tensor *out);
-// slice / set_slice: `part` is `whole` narrowed along `dim` at `start`, neither quantized.
+// slice / set_slice: `part` is `whole` narrowed along `dim` at `start`, neither quantized, or
+// with whole_rows_of_blocks, quantized ones narrowed along a dim before the last (whole rows).
 void check_slice(const char *op, const plinth_tensor *whole, const char *wn,
-                 const plinth_tensor *part, const char *pn, int32_t dim, int64_t start);
+                 const plinth_tensor *part, const char *pn, int32_t dim, int64_t start,
+                 bool whole_rows_of_blocks = false);
 // set_slice_dev's arguments: `part` fits `whole` along `dim` (checked at start 0; the start is
 // read where the op runs) and start_i32 is one i32 element. Returns how many positions the
 // start may take: whole.shape[dim] - part.shape[dim] + 1.
@@ -156,8 +157,7 @@ void check_i32_scalar(const plinth_tensor *t, const char *name);
 
 // get_rows' arguments: table [rows, D], ids i32, out [*ids.shape, D] in f32 or the table's
 // dtype. The ids themselves are not read.
-void check_get_rows(const plinth_tensor *table, const plinth_tensor *ids,
-                    const plinth_tensor *out);
+void check_get_rows(const plinth_tensor *table, const plinth_tensor *ids, const plinth_tensor *out);
 
 // binary's arguments: a, b and out f32, out shaped like a, b broadcasting to a (right-aligned,
 // each dim 1 or equal), out aliasing b only when the shapes match. Returns a's shape padded to

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace plinth::cpu::ops {
@@ -158,24 +159,34 @@ plinth_status permute(plinth_backend_ctx *ctx, const plinth_tensor *x, const int
   });
 }
 
+// The split around `dim` and the bytes of one unit of its inner part: an element, or for a
+// block-quantized tensor narrowed before its last dim, the whole inner run of rows (grouped
+// rows, quant_layout.hpp, copy as they are).
+static std::pair<Split, size_t> narrow_units(const plinth_tensor *whole, int32_t dim) {
+  Split s = split_at(whole, dim);
+  if (!is_quantized(whole->dtype)) return {s, dtype_size(whole->dtype)};
+  const size_t bytes = elems_bytes(whole->dtype, s.inner);
+  s.inner = 1;
+  return {s, bytes};
+}
+
 plinth_status slice(plinth_backend_ctx *ctx, const plinth_tensor *x, int32_t dim, int64_t start,
                     plinth_tensor *out) {
   return guarded("slice", ctx, [&] {
-    check_slice("slice", x, "x", out, "out", dim, start);
-    const Split s = split_at(x, dim);
+    check_slice("slice", x, "x", out, "out", dim, start, true);
+    const auto [s, es] = narrow_units(x, dim);
     copy_narrow(ctx, static_cast<const char *>(x->data), s.dim, static_cast<char *>(out->data),
-                out->shape[dim], out->shape[dim], s, dtype_size(x->dtype), start, 0);
+                out->shape[dim], out->shape[dim], s, es, start, 0);
   });
 }
 
 plinth_status set_slice(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim, int64_t start,
                         const plinth_tensor *src) {
   return guarded("set_slice", ctx, [&] {
-    check_slice("set_slice", dst, "dst", src, "src", dim, start);
-    const Split s = split_at(dst, dim);
+    check_slice("set_slice", dst, "dst", src, "src", dim, start, true);
+    const auto [s, es] = narrow_units(dst, dim);
     copy_narrow(ctx, static_cast<const char *>(src->data), src->shape[dim],
-                static_cast<char *>(dst->data), s.dim, src->shape[dim], s, dtype_size(dst->dtype),
-                0, start);
+                static_cast<char *>(dst->data), s.dim, src->shape[dim], s, es, 0, start);
   });
 }
 

@@ -148,3 +148,32 @@ TEST_F(CpuQuantLayout, EmptyRowsAndBadViews) {
   EXPECT_EQ(ops->tensor_view(ctx, empty, 0, 2, shape, &v), PLINTH_OK) << last_error();
   ops->tensor_free(ctx, v);
 }
+
+// Whole rows of a quantized tensor slice and set_slice as they are (MoE plugins pack experts
+// this way); narrowing the last dim would cut blocks and is refused.
+TEST_F(CpuQuantLayout, SlicesOfWholeRows) {
+  for (int32_t dt : {PLINTH_DTYPE_Q8_0, PLINTH_DTYPE_Q4_0}) {
+    const int64_t K = 320; // a group and a tail
+    const size_t rb = plinth::row_bytes(dt, K);
+    const std::vector<uint8_t> a = quantized_bytes(6, K, dt, 21),
+                               e1 = quantized_bytes(4, K, dt, 22);
+    plinth_tensor *packed = make(dt, {2, 4, K}); // two "experts" of 4 rows, zero-filled
+    // Rows 1..3 of both experts, then all of expert 1.
+    ASSERT_EQ(ops->set_slice(ctx, packed, 1, 1, upload(a, dt, {2, 3, K})), PLINTH_OK)
+        << last_error();
+    ASSERT_EQ(ops->set_slice(ctx, packed, 0, 1, upload(e1, dt, {1, 4, K})), PLINTH_OK)
+        << last_error();
+    const std::vector<uint8_t> got = bytes_of(packed, 8 * rb);
+    EXPECT_TRUE(std::equal(a.begin(), a.begin() + 3 * rb, got.begin() + rb)) << dt;
+    EXPECT_TRUE(std::equal(e1.begin(), e1.end(), got.begin() + 4 * rb)) << dt;
+    plinth_tensor *part = make(dt, {2, 2, K});
+    ASSERT_EQ(ops->slice(ctx, packed, 1, 2, part), PLINTH_OK) << last_error();
+    std::vector<uint8_t> want_part;
+    for (int64_t e = 0; e < 2; ++e)
+      want_part.insert(want_part.end(), got.begin() + (e * 4 + 2) * rb,
+                       got.begin() + (e * 4 + 4) * rb);
+    EXPECT_EQ(bytes_of(part, 4 * rb), want_part) << dt;
+    plinth_tensor *cut = make(dt, {2, 4, 32});
+    EXPECT_EQ(ops->slice(ctx, packed, 2, 0, cut), PLINTH_ERR_UNSUPPORTED);
+  }
+}

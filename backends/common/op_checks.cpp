@@ -257,6 +257,10 @@ void check_slice(const char *op, const plinth_tensor *whole, const char *wn,
   check_narrow(whole, wn, part, pn, dim, start);
 }
 
+size_t narrow_unit_bytes(const plinth_tensor *whole, int32_t dim) {
+  return elems_bytes(whole->dtype, split_at(whole, dim).inner);
+}
+
 void check_i32_scalar(const plinth_tensor *t, const char *name) {
   check_i32(t, name);
   if (numel(t) != 1) fail(describe(name, t) + ": expected one element");

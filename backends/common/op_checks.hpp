@@ -146,6 +146,9 @@ void check_permute(const plinth_tensor *x, const int32_t *perm, const plinth_ten
 void check_slice(const char *op, const plinth_tensor *whole, const char *wn,
                  const plinth_tensor *part, const char *pn, int32_t dim, int64_t start,
                  bool whole_rows_of_blocks = false);
+// Bytes of one position along `dim` of `whole` (its inner elements): what slice / set_slice
+// copy per position; for a block-quantized tensor narrowed before its last dim, whole rows.
+size_t narrow_unit_bytes(const plinth_tensor *whole, int32_t dim);
 // set_slice_dev's arguments: `part` fits `whole` along `dim` (checked at start 0; the start is
 // read where the op runs) and start_i32 is one i32 element. Returns how many positions the
 // start may take: whole.shape[dim] - part.shape[dim] + 1.

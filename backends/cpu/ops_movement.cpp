@@ -26,6 +26,14 @@ void copy_narrow(plinth_backend_ctx *ctx, const char *src, int64_t src_dim, char
   });
 }
 
+// Positions along `dim` copy as units of narrow_unit_bytes (whole rows for block-quantized
+// tensors: the grouped rows of quant_layout.hpp copy as they are).
+Split narrow_units(const plinth_tensor *whole, int32_t dim) {
+  Split s = split_at(whole, dim);
+  s.inner = 1;
+  return s;
+}
+
 template <class T> void fill_as(plinth_tensor *t, T v) {
   T *p = static_cast<T *>(t->data);
   const int64_t n = numel(t);
@@ -159,24 +167,13 @@ plinth_status permute(plinth_backend_ctx *ctx, const plinth_tensor *x, const int
   });
 }
 
-// The split around `dim` and the bytes of one unit of its inner part: an element, or for a
-// block-quantized tensor narrowed before its last dim, the whole inner run of rows (grouped
-// rows, quant_layout.hpp, copy as they are).
-static std::pair<Split, size_t> narrow_units(const plinth_tensor *whole, int32_t dim) {
-  Split s = split_at(whole, dim);
-  if (!is_quantized(whole->dtype)) return {s, dtype_size(whole->dtype)};
-  const size_t bytes = elems_bytes(whole->dtype, s.inner);
-  s.inner = 1;
-  return {s, bytes};
-}
-
 plinth_status slice(plinth_backend_ctx *ctx, const plinth_tensor *x, int32_t dim, int64_t start,
                     plinth_tensor *out) {
   return guarded("slice", ctx, [&] {
     check_slice("slice", x, "x", out, "out", dim, start, true);
-    const auto [s, es] = narrow_units(x, dim);
-    copy_narrow(ctx, static_cast<const char *>(x->data), s.dim, static_cast<char *>(out->data),
-                out->shape[dim], out->shape[dim], s, es, start, 0);
+    copy_narrow(ctx, static_cast<const char *>(x->data), x->shape[dim],
+                static_cast<char *>(out->data), out->shape[dim], out->shape[dim],
+                narrow_units(x, dim), narrow_unit_bytes(x, dim), start, 0);
   });
 }
 
@@ -184,9 +181,9 @@ plinth_status set_slice(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim
                         const plinth_tensor *src) {
   return guarded("set_slice", ctx, [&] {
     check_slice("set_slice", dst, "dst", src, "src", dim, start, true);
-    const auto [s, es] = narrow_units(dst, dim);
     copy_narrow(ctx, static_cast<const char *>(src->data), src->shape[dim],
-                static_cast<char *>(dst->data), s.dim, src->shape[dim], s, es, 0, start);
+                static_cast<char *>(dst->data), dst->shape[dim], src->shape[dim],
+                narrow_units(dst, dim), narrow_unit_bytes(dst, dim), 0, start);
   });
 }
 

@@ -102,24 +102,22 @@ plinth_status permute(plinth_backend_ctx *ctx, const plinth_tensor *x, const int
 plinth_status slice(plinth_backend_ctx *ctx, const plinth_tensor *x, int32_t dim, int64_t start,
                     plinth_tensor *out) {
   return guarded("slice", ctx, [&] {
-    check_slice("slice", x, "x", out, "out", dim, start);
+    check_slice("slice", x, "x", out, "out", dim, start, true);
     const Split s = split_at(x, dim);
-    const int64_t es = static_cast<int64_t>(dtype_size(x->dtype)), len = out->shape[dim];
-    launch_copy_rows(static_cast<const char *>(x->data) + start * s.inner * es,
-                     s.dim * s.inner * es, out->data, len * s.inner * es, len * s.inner * es,
-                     s.outer, stream_of(ctx));
+    const int64_t unit = static_cast<int64_t>(narrow_unit_bytes(x, dim)), len = out->shape[dim];
+    launch_copy_rows(static_cast<const char *>(x->data) + start * unit, s.dim * unit, out->data,
+                     len * unit, len * unit, s.outer, stream_of(ctx));
   });
 }
 
 plinth_status set_slice(plinth_backend_ctx *ctx, plinth_tensor *dst, int32_t dim, int64_t start,
                         const plinth_tensor *src) {
   return guarded("set_slice", ctx, [&] {
-    check_slice("set_slice", dst, "dst", src, "src", dim, start);
+    check_slice("set_slice", dst, "dst", src, "src", dim, start, true);
     const Split s = split_at(dst, dim);
-    const int64_t es = static_cast<int64_t>(dtype_size(dst->dtype)), len = src->shape[dim];
-    launch_copy_rows(src->data, len * s.inner * es,
-                     static_cast<char *>(dst->data) + start * s.inner * es, s.dim * s.inner * es,
-                     len * s.inner * es, s.outer, stream_of(ctx));
+    const int64_t unit = static_cast<int64_t>(narrow_unit_bytes(dst, dim)), len = src->shape[dim];
+    launch_copy_rows(src->data, len * unit, static_cast<char *>(dst->data) + start * unit,
+                     s.dim * unit, len * unit, s.outer, stream_of(ctx));
   });
 }
 

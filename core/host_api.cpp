@@ -187,6 +187,13 @@ void prefer_huge_pages_for(plinth_model_host *m, const TensorRecord &r, const pl
                   static_cast<double>(file->size()) / 1e9, h.seconds,
                   static_cast<double>(h.huge_bytes) / 1e9);
     log_message(PLINTH_LOG_INFO, file->path().string() + msg);
+  } else if (h.kind == HugePageResult::kSlowStorage) {
+    char msg[200];
+    std::snprintf(msg, sizeof msg,
+                  ": left in small page-cache pages: its storage read back at %.0f MB/s, too "
+                  "slow for a re-read into 2 MiB pages to pay off",
+                  h.read_bytes_per_s / 1e6);
+    log_message(PLINTH_LOG_INFO, file->path().string() + msg);
   } else if (h.kind == HugePageResult::kUnsupported) {
     log_message(PLINTH_LOG_DEBUG, file->path().string() +
                                       ": the page cache cannot hold it in 2 MiB folios here "

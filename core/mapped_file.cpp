@@ -70,6 +70,7 @@ const char *HugePageResult::name() const {
   case kAlready: return "already";
   case kUnsupported: return "unsupported";
   case kMoved: return "moved";
+  case kSlowStorage: return "slow storage";
   }
   return "?";
 }
@@ -178,10 +179,21 @@ HugePageResult MappedFile::make_huge_pages(size_t min_bytes, const Progress &pro
   const size_t trial = (chunks / 2) * kHugePage;
   drop(trial, kHugePage);
   const auto before = file_pmd_mapped_kb(data_);
+  const auto t0 = std::chrono::steady_clock::now();
   touch_every_2mib(data_ + trial, kHugePage);
+  const double trial_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto after = file_pmd_mapped_kb(data_);
   if (!before || !after || *after < *before + kHugePage / 1024) {
     r.kind = HugePageResult::kUnsupported;
+    return r;
+  }
+  // The re-read costs one read of the file from its storage: on a disk slower than
+  // kMinReadBytesPerS (a spinning disk, a network share) that is minutes for a large model,
+  // more than the faster decoding wins back, so such files are left as they are.
+  r.read_bytes_per_s = static_cast<double>(kHugePage) / std::max(trial_s, 1e-6);
+  if (r.read_bytes_per_s < kMinReadBytesPerS) {
+    r.kind = HugePageResult::kSlowStorage;
     return r;
   }
 

@@ -18,13 +18,18 @@ struct HugePageResult {
     kAlready,     // the mapping was already (almost) all 2 MiB pages
     kUnsupported, // the kernel or file system gave small pages even after a re-read
     kMoved,       // the file's page cache was re-read in 2 MiB folios
+    kSlowStorage, // could, but the file's storage reads too slowly for the re-read to pay
   };
   Kind kind = kSkipped;
-  double seconds = 0;       // time the call took (probe, trial and re-read)
-  uint64_t huge_bytes = 0;  // bytes of the mapping in 2 MiB pages afterwards (0 if unknown)
-  bool first = false;       // true only in the call that did the work
-  const char *name() const; // "skipped", "already", ...
+  double seconds = 0;          // time the call took (probe, trial and re-read)
+  uint64_t huge_bytes = 0;     // bytes of the mapping in 2 MiB pages afterwards (0 if unknown)
+  double read_bytes_per_s = 0; // how fast the trial chunk came back from storage (0 if untried)
+  bool first = false;          // true only in the call that did the work
+  const char *name() const;    // "skipped", "already", ...
 };
+
+// Below this rate (measured on the trial chunk) the page-cache re-read is not attempted.
+inline constexpr double kMinReadBytesPerS = 150e6;
 
 class MappedFile {
 public:

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Measures llama.cpp beside `plinth bench` on the same Mistral-shaped 0.85B random-weight model
 # (issue #6's peer comparison): f16, 8-bit and 4-bit, 64-token prompt, 32 decode steps, 2 threads.
-# For each format plinth runs first and llama-bench right after it, so both share the read
-# bandwidth plinth measured in that pass (this VM's bandwidth moves between regimes within
-# minutes). llama.cpp is not part of plinth: build it yourself (CPU, Release, GGML_NATIVE=ON) and
+# For each format plinth runs first and llama-bench right after it, with the read bandwidth
+# measured just before and after the llama.cpp run too (this VM's bandwidth moves between
+# regimes within minutes, so each engine's fraction uses the bandwidth around its own run). llama.cpp is not part of plinth: build it yourself (CPU, Release, GGML_NATIVE=ON) and
 # pass its build directory; llama-bench runs with a user's defaults (mmap on, flash attention
 # auto, f16 KV cache, batch 2048 / ubatch 512, one warm-up run).
 #

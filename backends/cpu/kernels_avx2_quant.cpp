@@ -206,12 +206,7 @@ void rows_m(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, float *y,
 template <class Q>
 void gemv(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
           int64_t ldy) {
-  switch (M) {
-  case 1: rows_m<Q, 1>(w, rows, K, x, y, ldy); break;
-  case 2: rows_m<Q, 2>(w, rows, K, x, y, ldy); break;
-  case 3: rows_m<Q, 3>(w, rows, K, x, y, ldy); break;
-  default: rows_m<Q, 4>(w, rows, K, x, y, ldy); break;
-  }
+  for_act_rows(M, [&](auto m) { rows_m<Q, decltype(m)::value>(w, rows, K, x, y, ldy); });
 }
 
 } // namespace
@@ -265,12 +260,7 @@ void gemv_q8_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_
 
 void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
                int64_t ldy) {
-  switch (M) {
-  case 1: rows_m_q4<1>(w, rows, K, x, y, ldy); break;
-  case 2: rows_m_q4<2>(w, rows, K, x, y, ldy); break;
-  case 3: rows_m_q4<3>(w, rows, K, x, y, ldy); break;
-  default: rows_m_q4<4>(w, rows, K, x, y, ldy); break;
-  }
+  for_act_rows(M, [&](auto m) { rows_m_q4<decltype(m)::value>(w, rows, K, x, y, ldy); });
 }
 
 PLINTH_AVX2 void q8_0_to_f32(const uint8_t *src, float *dst, int64_t n) {

@@ -86,12 +86,7 @@ void rows_m(const typename L::T *w, int64_t rows, int64_t K, const float *x, flo
 template <class L>
 void gemv(const typename L::T *w, int64_t rows, int64_t K, const float *x, int64_t M, float *y,
           int64_t ldy) {
-  switch (M) {
-  case 1: rows_m<L, 1>(w, rows, K, x, y, ldy); break;
-  case 2: rows_m<L, 2>(w, rows, K, x, y, ldy); break;
-  case 3: rows_m<L, 3>(w, rows, K, x, y, ldy); break;
-  default: rows_m<L, 4>(w, rows, K, x, y, ldy); break;
-  }
+  for_act_rows(M, [&](auto m) { rows_m<L, decltype(m)::value>(w, rows, K, x, y, ldy); });
 }
 
 } // namespace

@@ -172,12 +172,7 @@ PLINTH_AVX512 void rows_m(const uint8_t *w, int64_t rows, int64_t K, const QActs
 template <bool q8>
 void gemv(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_t M, float *y,
           int64_t ldy) {
-  switch (M) {
-  case 1: rows_m<1, q8>(w, rows, K, x, y, ldy); break;
-  case 2: rows_m<2, q8>(w, rows, K, x, y, ldy); break;
-  case 3: rows_m<3, q8>(w, rows, K, x, y, ldy); break;
-  default: rows_m<4, q8>(w, rows, K, x, y, ldy); break;
-  }
+  for_act_rows(M, [&](auto m) { rows_m<decltype(m)::value, q8>(w, rows, K, x, y, ldy); });
 }
 
 } // namespace

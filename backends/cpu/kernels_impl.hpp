@@ -5,7 +5,22 @@
 
 #include "kernels.hpp"
 
+#include <type_traits>
+
 namespace plinth::cpu {
+
+// The vector GEMV kernels are templates over the number of activation rows M (1 ..
+// kGemvMaxActs): calls f(std::integral_constant<int, M>{}) for the M given (more than
+// kGemvMaxActs runs as kGemvMaxActs, as the callers never pass).
+template <class F> void for_act_rows(int64_t M, F &&f) {
+  static_assert(kGemvMaxActs == 4, "one case per supported M");
+  switch (M) {
+  case 1: f(std::integral_constant<int, 1>{}); break;
+  case 2: f(std::integral_constant<int, 2>{}); break;
+  case 3: f(std::integral_constant<int, 3>{}); break;
+  default: f(std::integral_constant<int, 4>{}); break;
+  }
+}
 
 // The GEMV entry points every kernel set provides, declared once for all of them.
 #define PLINTH_CPU_GEMV_KERNELS()                                                                  \

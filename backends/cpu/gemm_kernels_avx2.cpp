@@ -2,6 +2,7 @@
 // (12 of the 16 registers accumulate, which leaves none for converting weights inside the k
 // loop: tiles are converted before their turn). Compiled with target attributes; only
 // reached after the runtime CPU check in gemm_isa_avx2().
+#include "avx2_common.hpp"
 #include "gemm.hpp"
 #include "half.hpp"
 #include "quant_layout.hpp"
@@ -32,12 +33,6 @@ struct Vec {
   PLINTH_GEMM_INLINE static void store(float *p, reg v) { _mm256_store_ps(p, v); }
 };
 
-PLINTH_GEMM_INLINE float f16_scale(const uint8_t *block) {
-  uint16_t h;
-  std::memcpy(&h, block, 2);
-  return half_to_float(h);
-}
-
 PLINTH_GEMM_TARGET void convert_row(const void *w, int32_t dtype, int64_t K, int64_t n, int64_t k0,
                                     int64_t kc, float *d) {
   switch (dtype) {
@@ -57,34 +52,15 @@ PLINTH_GEMM_TARGET void convert_row(const void *w, int32_t dtype, int64_t K, int
       d[k] = f16 ? half_to_float(s[k]) : bf16_to_float(s[k]);
     break;
   }
-  case PLINTH_DTYPE_Q8_0: { // grouped rows (quant_layout.hpp)
+  default: { // Q8_0 / Q4_0: grouped rows (quant_layout.hpp)
     const uint8_t *row = static_cast<const uint8_t *>(w) + quantized_bytes(dtype, n * K);
+    const bool q8 = dtype == PLINTH_DTYPE_Q8_0;
     for (int64_t b = 0; b < kc / kQBlock; ++b) {
-      const QBlockRef blk = q_block(row, k0 / kQBlock + b, K / kQBlock, kQ8BlockBytes);
-      const __m256 s = _mm256_set1_ps(f16_scale(blk.scale));
-      for (int i = 0; i < 4; ++i) {
-        const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(blk.payload + 8 * i));
-        const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
-        _mm256_storeu_ps(d + b * kQBlock + 8 * i, _mm256_mul_ps(s, f));
-      }
-    }
-    break;
-  }
-  default: { // Q4_0: elements 0..15 in the low nibbles, 16..31 in the high ones; grouped rows
-    const uint8_t *row = static_cast<const uint8_t *>(w) + quantized_bytes(dtype, n * K);
-    const __m128i mask = _mm_set1_epi8(0x0f), eight = _mm_set1_epi8(8);
-    for (int64_t b = 0; b < kc / kQBlock; ++b) {
-      const QBlockRef blk = q_block(row, k0 / kQBlock + b, K / kQBlock, kQ4BlockBytes);
-      const __m256 s = _mm256_set1_ps(f16_scale(blk.scale));
-      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(blk.payload));
-      const __m128i halves[2] = {_mm_sub_epi8(_mm_and_si128(raw, mask), eight),
-                                 _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(raw, 4), mask), eight)};
-      for (int h = 0; h < 2; ++h)
-        for (int i = 0; i < 2; ++i) {
-          const __m128i q = i ? _mm_unpackhi_epi64(halves[h], halves[h]) : halves[h];
-          const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
-          _mm256_storeu_ps(d + b * kQBlock + 16 * h + 8 * i, _mm256_mul_ps(s, f));
-        }
+      const QBlockRef blk = q_block(row, k0 / kQBlock + b, K / kQBlock, block_bytes(dtype));
+      if (q8)
+        avx2::q8_block_to_f32(blk.scale, blk.payload, d + b * kQBlock);
+      else
+        avx2::q4_block_to_f32(blk.scale, blk.payload, d + b * kQBlock);
     }
   }
   }

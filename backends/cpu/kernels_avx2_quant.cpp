@@ -15,12 +15,6 @@
 namespace plinth::cpu::avx2 {
 namespace {
 
-PLINTH_AVX2_INLINE float f16_scale(const uint8_t *block) {
-  uint16_t h;
-  std::memcpy(&h, block, 2);
-  return _cvtsh_ss(h);
-}
-
 // The 32-bit pair sums of one block's integer dot product with 32 activation bytes.
 struct Q8 {
   static constexpr size_t kBytes = kQ8BlockBytes, kPayload = kQ8Payload;
@@ -266,29 +260,14 @@ void gemv_q4_0(const uint8_t *w, int64_t rows, int64_t K, const QActs &x, int64_
 PLINTH_AVX2 void q8_0_to_f32(const uint8_t *src, float *dst, int64_t n) {
   for (int64_t b = 0; b < n / kQBlock; ++b) {
     const uint8_t *blk = src + b * kQ8BlockBytes;
-    const __m256 d = _mm256_set1_ps(f16_scale(blk));
-    for (int i = 0; i < 4; ++i) {
-      const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(blk + 2 + 8 * i));
-      const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
-      _mm256_storeu_ps(dst + b * kQBlock + 8 * i, _mm256_mul_ps(d, f));
-    }
+    q8_block_to_f32(blk, blk + 2, dst + b * kQBlock);
   }
 }
 
 PLINTH_AVX2 void q4_0_to_f32(const uint8_t *src, float *dst, int64_t n) {
-  const __m128i mask = _mm_set1_epi8(0x0f), eight = _mm_set1_epi8(8);
   for (int64_t b = 0; b < n / kQBlock; ++b) {
     const uint8_t *blk = src + b * kQ4BlockBytes;
-    const __m256 d = _mm256_set1_ps(f16_scale(blk));
-    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(blk + 2));
-    const __m128i halves[2] = {_mm_sub_epi8(_mm_and_si128(raw, mask), eight),
-                               _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(raw, 4), mask), eight)};
-    for (int h = 0; h < 2; ++h)
-      for (int i = 0; i < 2; ++i) {
-        const __m128i q = i ? _mm_unpackhi_epi64(halves[h], halves[h]) : halves[h];
-        const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
-        _mm256_storeu_ps(dst + b * kQBlock + 16 * h + 8 * i, _mm256_mul_ps(d, f));
-      }
+    q4_block_to_f32(blk, blk + 2, dst + b * kQBlock);
   }
 }
 

@@ -157,11 +157,12 @@ void release_mapped_pages(const TensorRecord &r) {
 
 // A weight the backend reads in place from the mapping is read from the page cache's pages for
 // every token: have its file cached in 2 MiB folios (see MappedFile::prefer_huge_pages), once
-// per file and model load. A backend that copied the bytes (GPU) gains nothing from it.
+// per file and model load. Called only for weights the backend aliased: one that copied the
+// bytes (a GPU backend) gains nothing from it.
 // The re-read is load work a progress display should show: it adds the file's bytes to the
 // total when it starts, and a cancel from the callback stops it (m->cancelled).
-void prefer_huge_pages_for(plinth_model_host *m, const TensorRecord &r, const plinth_tensor *t) {
-  if (!m->huge_page_cache || !t || t->data != r.data) return;
+void prefer_huge_pages_for(plinth_model_host *m, const TensorRecord &r) {
+  if (!m->huge_page_cache) return;
   MappedFile *file = m->checkpoint->mapping_of(r);
   if (!file) return;
   MappedFile::Progress progress;
@@ -286,7 +287,7 @@ plinth_status host_weight_load(plinth_model_host *m, const char *name, int32_t d
     // dtype, quantized, mmap_weights = false, or a device backend): the mapping's pages are
     // no longer needed.
     if (m->mmap_weights && t && t->data == r->data)
-      prefer_huge_pages_for(m, *r, t);
+      prefer_huge_pages_for(m, *r);
     else
       release_mapped_pages(*r);
     if (m->cancelled) {

@@ -199,24 +199,20 @@ void weight_product(plinth_backend_ctx *ctx, const float *x, int64_t M, int64_t 
     return;
   }
   Context &c = *context_of(ctx);
-  if (M <= kGemvMaxRows) {
-    gemv_path(c, x, M, K, w, wdtype, N, y, ldy);
-    return;
-  }
-  if (is_quantized(wdtype) && &kernels() != &scalar_kernels()) {
-    // Block-quantized weights with many rows (prompts): integer dot products against 8-bit
-    // activations, as in decoding, beat converting the weights to f32 for the GEMM (a Zen 5
-    // core does 4x more int8 than f32 multiply-adds per cycle): prompts of 64 to 512 tokens
-    // of a 0.85B model run 1.3-1.45x (Q4_0) and ~1.2x (Q8_0) faster. Each 16-row step of
-    // weights stays in L1 for every group of 4 activation rows. (Splitting M into chunks of
-    // 32 or 64 rows measured slower.) Results are those of decoding: activations rounded to
-    // 8-bit blocks.
+  // Few activation rows (decoding): the GEMV kernels stream the weights once. Block-quantized
+  // weights take the same integer kernels for many rows too (prompts): integer dot products
+  // against 8-bit activations beat converting the weights to f32 for the GEMM (a Zen 5 core
+  // does 4x more int8 than f32 multiply-adds per cycle): prompts of 64 to 512 tokens of a 0.85B
+  // model run 1.3-1.45x (Q4_0) and ~1.2x (Q8_0) faster. Each 16-row step of weights stays in
+  // L1 for every group of 4 activation rows (splitting M into chunks of 32 or 64 rows measured
+  // slower). Results are those of decoding: activations rounded to 8-bit blocks.
+  if (M <= kGemvMaxRows || (is_quantized(wdtype) && &kernels() != &scalar_kernels())) {
     gemv_path(c, x, M, K, w, wdtype, N, y, ldy);
     return;
   }
   if (const GemmIsa *isa = gemm_isa_best()) {
-    // Every weight dtype, f32 included: at prompt shapes (M = 64 .. 512, 2 threads) our
-    // GEMM beats threaded OpenBLAS sgemm even with AVX2 kernels (and far with AVX-512).
+    // Float weights, f32 included: at prompt shapes (M = 64 .. 512, 2 threads) our GEMM beats
+    // threaded OpenBLAS sgemm even with AVX2 kernels (and far with AVX-512).
     gemm_weights(c.pool, c.gemm, x, M, K, w, wdtype, N, y, ldy, isa);
     return;
   }

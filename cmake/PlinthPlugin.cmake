@@ -1,5 +1,5 @@
 # plinth_add_plugin(<name> KIND architecture|backend SERVES <model types or device kinds...>
-#                   SOURCES <files...> [LIBS <libs...>])
+#                   SOURCES <files...> [LIBS <libs...>] [DESCRIPTION <text>])
 # Builds a MODULE library named plinth_<name> into the plugin directory and writes its
 # manifest (<name>.toml), which the core reads before it opens any library.
 #
@@ -39,7 +39,7 @@ if(NOT TARGET plinth::sdk)
 endif()
 
 function(plinth_add_plugin name)
-  cmake_parse_arguments(P "" "KIND" "SERVES;SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(P "" "KIND;DESCRIPTION" "SERVES;SOURCES;LIBS" ${ARGN})
   if(NOT P_KIND MATCHES "^(architecture|backend)$")
     message(FATAL_ERROR "plinth_add_plugin(${name}): KIND must be architecture or backend")
   endif()
@@ -72,6 +72,11 @@ function(plinth_add_plugin name)
   string(APPEND manifest "name = \"${name}\"\nkind = \"${P_KIND}\"\n")
   string(APPEND manifest "abi_version = ${PLINTH_ABI_VERSION}\n")
   string(APPEND manifest "library = \"libplinth_${name}.so\"\n${serves_key} = [${serves}]\n")
+  if(P_DESCRIPTION)
+    string(REPLACE "\\" "\\\\" description "${P_DESCRIPTION}")
+    string(REPLACE "\"" "\\\"" description "${description}")
+    string(APPEND manifest "description = \"${description}\"\n")
+  endif()
   file(WRITE ${out_dir}/${name}.toml "${manifest}")
   install(TARGETS ${target} LIBRARY DESTINATION ${install_dir})
   install(FILES ${out_dir}/${name}.toml DESTINATION ${install_dir})

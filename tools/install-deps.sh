@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
   libboost-dev libboost-program-options-dev libboost-filesystem-dev
+  libboost-context-dev # gpu-emu backend: each GPU thread of a block as a fiber
   libopenblas-dev libtomlplusplus-dev nlohmann-json3-dev
   libutf8proc-dev libpcre2-dev libsentencepiece-dev
   libgtest-dev googletest

@@ -26,7 +26,7 @@ __device__ __forceinline__ ArgBest better(ArgBest a, ArgBest b) {
 }
 
 // Every thread of the block must call it; all get the result. scratch: 32 ArgBest in shared.
-__device__ __forceinline__ ArgBest block_best(ArgBest x, ArgBest *scratch) {
+__device__ __forceinline__ ArgBest block_best(ArgBest x, smem_ptr<ArgBest> scratch) {
   for (int m = kWarp / 2; m > 0; m /= 2) {
     ArgBest o{shfl_xor(x.v, m), shfl_xor(x.i, m)};
     x = better(x, o);
@@ -48,7 +48,7 @@ __device__ __forceinline__ ArgBest block_best(ArgBest x, ArgBest *scratch) {
 __device__ __forceinline__ float nan_max(float a, float b) { return (isnan(a) || a > b) ? a : b; }
 __device__ __forceinline__ float nan_min(float a, float b) { return (isnan(a) || a < b) ? a : b; }
 
-template <bool kMax> __device__ __forceinline__ float block_nan_extreme(float v, float *scratch) {
+template <bool kMax> __device__ __forceinline__ float block_nan_extreme(float v, smem_ptr<float> scratch) {
   for (int m = kWarp / 2; m > 0; m /= 2) {
     const float o = shfl_xor(v, m);
     v = kMax ? nan_max(v, o) : nan_min(v, o);

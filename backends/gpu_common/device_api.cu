@@ -142,11 +142,7 @@ void *stream_end_capture(void *stream) {
   gpuGraph_t graph = nullptr;
   check_gpu(gpuStreamEndCapture(as_stream(stream), &graph), "end graph capture");
   gpuGraphExec_t exec = nullptr;
-#if defined(PLINTH_GPU_HIP)
-  const gpuError_t e = hipGraphInstantiate(&exec, graph, nullptr, nullptr, 0);
-#else
-  const gpuError_t e = cudaGraphInstantiate(&exec, graph, 0);
-#endif
+  const gpuError_t e = gpuGraphInstantiate(&exec, graph);
   (void)gpuGraphDestroy(graph); // the executable graph is independent of its template
   check_gpu(e, "instantiate graph");
   return exec;

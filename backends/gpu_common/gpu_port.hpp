@@ -1,6 +1,10 @@
-// The portability layer that lets one set of kernel sources (*.cu here) build for CUDA with
-// nvcc and for AMD GPUs with hipcc: runtime API names are spelled gpu* and mapped to cuda*
-// or hip*, and the few device intrinsics whose spelling differs get one wrapper each.
+// The portability layer that lets one set of kernel sources (*.cu here) build for three
+// targets: CUDA with nvcc, AMD GPUs with hipcc, and the host target (PLINTH_GPU_EMU,
+// backends/gpu_emu), where g++ compiles them as C++ and a small runtime executes each block's
+// threads as fibers on the CPU so that every kernel is tested without a GPU. Runtime API names
+// are spelled gpu* and mapped to cuda*, hip* or the host target's; the few device intrinsics
+// whose spelling differs get one wrapper each; kernels are launched with launch_kernel() and
+// declare shared memory with the PLINTH_SHARED_* macros, which each target defines.
 // Only the .cu files include this; the host-side op code never sees a GPU header.
 #pragma once
 
@@ -39,7 +43,46 @@ using gpuGraphExec_t = hipGraphExec_t;
 #define gpuGraphDestroy hipGraphDestroy
 #define gpuGraphLaunch hipGraphLaunch
 #define gpuGraphExecDestroy hipGraphExecDestroy
+#define gpuGraphInstantiate(exec, graph) hipGraphInstantiate(exec, graph, nullptr, nullptr, 0)
 #define PLINTH_GPU_API_NAME "HIP"
+
+#elif defined(PLINTH_GPU_EMU)
+#include "emu_runtime.hpp" // backends/gpu_emu: the kernel dialect and the runtime
+
+using gpuError_t = ::plinth::emu::Error;
+using gpuStream_t = ::plinth::emu::Stream *;
+using gpuDeviceProp = ::plinth::emu::DeviceProp;
+#define gpuSuccess ::plinth::emu::kSuccess
+#define gpuGetDeviceCount ::plinth::emu::get_device_count
+#define gpuGetDeviceProperties ::plinth::emu::get_device_properties
+#define gpuSetDevice ::plinth::emu::set_device
+#define gpuGetDevice ::plinth::emu::get_device
+#define gpuGetErrorString ::plinth::emu::error_string
+#define gpuGetLastError ::plinth::emu::get_last_error
+#define gpuMalloc ::plinth::emu::malloc
+#define gpuFree ::plinth::emu::free
+#define gpuMemcpyAsync ::plinth::emu::memcpy_async
+#define gpuMemsetAsync ::plinth::emu::memset_async
+#define gpuMemcpyHostToDevice ::plinth::emu::kMemcpyHostToDevice
+#define gpuMemcpyDeviceToHost ::plinth::emu::kMemcpyDeviceToHost
+#define gpuMemcpyDeviceToDevice ::plinth::emu::kMemcpyDeviceToDevice
+#define gpuStreamCreateWithFlags ::plinth::emu::stream_create
+#define gpuStreamNonBlocking 1u
+#define gpuStreamDestroy ::plinth::emu::stream_destroy
+#define gpuStreamSynchronize ::plinth::emu::stream_synchronize
+#define gpuMemGetInfo ::plinth::emu::mem_get_info
+#define gpuRuntimeGetVersion ::plinth::emu::runtime_get_version
+#define gpuDriverGetVersion ::plinth::emu::driver_get_version
+using gpuGraph_t = ::plinth::emu::Graph *;
+using gpuGraphExec_t = ::plinth::emu::GraphExec *;
+#define gpuStreamBeginCapture ::plinth::emu::stream_begin_capture
+#define gpuStreamCaptureModeRelaxed 2
+#define gpuStreamEndCapture ::plinth::emu::stream_end_capture
+#define gpuGraphDestroy ::plinth::emu::graph_destroy
+#define gpuGraphLaunch ::plinth::emu::graph_launch
+#define gpuGraphExecDestroy ::plinth::emu::graph_exec_destroy
+#define gpuGraphInstantiate ::plinth::emu::graph_instantiate
+#define PLINTH_GPU_API_NAME "gpu-emu"
 
 #else
 #include <cuda_runtime.h>
@@ -76,14 +119,56 @@ using gpuGraphExec_t = cudaGraphExec_t;
 #define gpuGraphDestroy cudaGraphDestroy
 #define gpuGraphLaunch cudaGraphLaunch
 #define gpuGraphExecDestroy cudaGraphExecDestroy
+#define gpuGraphInstantiate(exec, graph) cudaGraphInstantiate(exec, graph, 0)
 #define PLINTH_GPU_API_NAME "CUDA"
+#endif
+
+// Shared memory. On the GPUs these are the plain declarations; on the host target they are
+// checked arrays (emu_device.hpp), and smem_ptr<T> is the type a pointer into them has.
+#if defined(PLINTH_GPU_EMU)
+template <class T> using smem_ptr = ::plinth::emu::SharedPtr<T>;
+#else
+template <class T> using smem_ptr = T *;
+#define PLINTH_SHARED_ARRAY(T, name, n) __shared__ T name[n]
+#define PLINTH_SHARED_ARRAY2(T, name, rows, cols) __shared__ T name[rows][cols]
+#define PLINTH_DYNAMIC_SHARED(T, name) extern __shared__ T name[]
 #endif
 
 #include "launch_plan.hpp" // kWarp, grid_for and the other launch shapes
 
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 
 namespace plinth::gpu {
+
+// The one launch form of every kernel: `name` is what the host target's reports call it.
+template <class... P, class... A>
+inline void launch_kernel(const char *name, void (*kernel)(P...), dim3 grid, dim3 block,
+                          size_t smem, gpuStream_t stream, A &&...args) {
+#if defined(PLINTH_GPU_EMU)
+  plinth_emu_launch(name, kernel, grid, block, smem, stream, std::forward<A>(args)...);
+#else
+  (void)name;
+  kernel<<<grid, block, smem, stream>>>(static_cast<P>(std::forward<A>(args))...);
+#endif
+}
+
+// Lets `kernel` use more than 48 KiB of dynamic shared memory (CUDA's opt-in). The HIP build
+// never plans above 48 KiB (device_info reports that as its limit), so it has nothing to do.
+template <class... P> inline gpuError_t allow_dynamic_shared(void (*kernel)(P...), size_t bytes) {
+#if defined(PLINTH_GPU_HIP)
+  (void)kernel;
+  (void)bytes;
+  return gpuSuccess;
+#elif defined(PLINTH_GPU_EMU)
+  return ::plinth::emu::func_set_max_dynamic_shared(reinterpret_cast<const void *>(kernel),
+                                                    static_cast<int>(bytes));
+#else
+  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                              static_cast<int>(bytes));
+#endif
+}
 
 __device__ __forceinline__ float shfl_xor(float v, int lane_mask) {
 #if defined(PLINTH_GPU_HIP)
@@ -123,7 +208,7 @@ __device__ __forceinline__ float warp_max(float v) {
 
 // Sum over the whole block (blockDim.x a multiple of 32, at most 1024). Every thread of the
 // block must call it; all get the result. `scratch` holds 32 floats of shared memory.
-__device__ __forceinline__ float block_sum(float v, float *scratch) {
+__device__ __forceinline__ float block_sum(float v, smem_ptr<float> scratch) {
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   const int warps = blockDim.x / kWarp;
   v = warp_sum(v);
@@ -134,7 +219,7 @@ __device__ __forceinline__ float block_sum(float v, float *scratch) {
   return warp_sum(v);
 }
 
-__device__ __forceinline__ float block_max(float v, float *scratch) {
+__device__ __forceinline__ float block_max(float v, smem_ptr<float> scratch) {
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   const int warps = blockDim.x / kWarp;
   v = warp_max(v);

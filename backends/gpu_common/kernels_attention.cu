@@ -82,10 +82,10 @@ __device__ void write_uniform(const AttentionArgs &a, int64_t b, int64_t kh, flo
 // grid: (ceil(Tq / kBQ), Hq, B); dynamic shared memory: Q [kBQ][D], K [kBK][D + 1] (padded so
 // that lane j reading key j's element d hits distinct banks), V [kBK][Dv].
 __global__ void __launch_bounds__(kTiledWarps *kWarp) attention_tiled_kernel(AttentionArgs a) {
-  extern __shared__ float smem[];
+  PLINTH_DYNAMIC_SHARED(float, smem);
   resolve_positions(a, true);
   const int64_t D = a.D, Dv = a.Dv, Dp = D + 1;
-  float *Qs = smem, *Ks = Qs + kBQ * D, *Vs = Ks + kBK * Dp;
+  const smem_ptr<float> Qs = smem, Ks = Qs + kBQ * D, Vs = Ks + kBK * Dp;
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   const int64_t b = blockIdx.z, h = blockIdx.y, i0 = static_cast<int64_t>(blockIdx.x) * kBQ;
   const int64_t kh = h / (a.Hq / a.Hkv);
@@ -179,9 +179,9 @@ __global__ void __launch_bounds__(kTiledWarps *kWarp) attention_tiled_kernel(Att
 // the block's chunk with its own running (max, sum, acc[Dv] in shared memory).
 // Dynamic shared memory: q [D], acc [kRowWarps][Dv], per-warp (max, sum) [kRowWarps][2].
 __global__ void attention_row_kernel(AttentionArgs a) {
-  extern __shared__ float smem[];
+  PLINTH_DYNAMIC_SHARED(float, smem);
   resolve_positions(a, true);
-  float *qs = smem, *accs = qs + a.D, *stats = accs + kRowWarps * a.Dv;
+  const smem_ptr<float> qs = smem, accs = qs + a.D, stats = accs + kRowWarps * a.Dv;
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
   const int64_t i = blockIdx.x, h = blockIdx.y;
   const int64_t b = blockIdx.z / a.splits, split = blockIdx.z % a.splits;
@@ -191,7 +191,7 @@ __global__ void attention_row_kernel(AttentionArgs a) {
 
   for (int64_t d = threadIdx.x; d < a.D; d += blockDim.x)
     qs[d] = a.q[((b * a.Tq + i) * a.Hq + h) * a.D + d];
-  float *acc = accs + warp * a.Dv;
+  const smem_ptr<float> acc = accs + warp * a.Dv;
   for (int64_t c = lane; c < a.Dv; c += kWarp)
     acc[c] = 0.0f;
   __syncthreads();
@@ -311,26 +311,22 @@ void launch_attention(const AttentionArgs &args, const AttentionPlan &plan, void
     return dim3(static_cast<unsigned>(g.x), static_cast<unsigned>(g.y), static_cast<unsigned>(g.z));
   };
   if (plan.tiled) {
-#if !defined(PLINTH_GPU_HIP)
     // Above 48 KiB a kernel must opt in to the larger shared memory (per device and kernel;
     // set on every such launch, so a context on another device gets it too).
     if (plan.smem_bytes > kDefaultSharedBytes)
-      check_gpu(cudaFuncSetAttribute(attention_tiled_kernel,
-                                     cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                     static_cast<int>(plan.smem_bytes)),
+      check_gpu(allow_dynamic_shared(attention_tiled_kernel, plan.smem_bytes),
                 "attention (tiled): shared memory opt-in");
-#endif
-    attention_tiled_kernel<<<dim(plan.grid), kTiledWarps * kWarp, plan.smem_bytes, s>>>(a);
+    launch_kernel("attention_tiled_kernel", attention_tiled_kernel, dim(plan.grid), kTiledWarps * kWarp, plan.smem_bytes, s, a);
     check_launch("attention (tiled)");
   } else {
     a.splits = plan.splits;
-    attention_row_kernel<<<dim(plan.grid), kRowWarps * kWarp, plan.smem_bytes, s>>>(a);
+    launch_kernel("attention_row_kernel", attention_row_kernel, dim(plan.grid), kRowWarps * kWarp, plan.smem_bytes, s, a);
     check_launch("attention (row)");
-    attention_combine_kernel<<<dim(plan.row_grid), 128, 0, s>>>(a);
+    launch_kernel("attention_combine_kernel", attention_combine_kernel, dim(plan.row_grid), 128, 0, s, a);
     check_launch("attention (combine)");
   }
   if (a.probs) {
-    attention_probs_kernel<<<dim(plan.row_grid), 128, 0, s>>>(a);
+    launch_kernel("attention_probs_kernel", attention_probs_kernel, dim(plan.row_grid), 128, 0, s, a);
     check_launch("attention (probs)");
   }
 }

@@ -23,8 +23,8 @@ __device__ __forceinline__ float load_b(const uint8_t *base, int64_t n, int64_t 
 
 template <int DT> __global__ void __launch_bounds__(kThreads) gemm_kernel(GemmArgs g) {
   // +1 column of padding keeps the transposed tile stores free of bank conflicts.
-  __shared__ float As[kBK][kBM + 1];
-  __shared__ float Bs[kBK][kBN + 1];
+  PLINTH_SHARED_ARRAY2(float, As, kBK, kBM + 1);
+  PLINTH_SHARED_ARRAY2(float, Bs, kBK, kBN + 1);
   const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
   const int64_t n0 = static_cast<int64_t>(blockIdx.x) * kBN;
 
@@ -120,11 +120,11 @@ void launch_gemm(const GemmArgs &g, void *stream) {
                   static_cast<unsigned>(g3.z));
   gpuStream_t s = as_stream(stream);
   switch (g.b_dtype) {
-  case PLINTH_DTYPE_F32: gemm_kernel<PLINTH_DTYPE_F32><<<grid, kThreads, 0, s>>>(g); break;
-  case PLINTH_DTYPE_F16: gemm_kernel<PLINTH_DTYPE_F16><<<grid, kThreads, 0, s>>>(g); break;
-  case PLINTH_DTYPE_BF16: gemm_kernel<PLINTH_DTYPE_BF16><<<grid, kThreads, 0, s>>>(g); break;
-  case PLINTH_DTYPE_Q8_0: gemm_kernel<PLINTH_DTYPE_Q8_0><<<grid, kThreads, 0, s>>>(g); break;
-  case PLINTH_DTYPE_Q4_0: gemm_kernel<PLINTH_DTYPE_Q4_0><<<grid, kThreads, 0, s>>>(g); break;
+  case PLINTH_DTYPE_F32: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_F32>, grid, kThreads, 0, s, g); break;
+  case PLINTH_DTYPE_F16: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_F16>, grid, kThreads, 0, s, g); break;
+  case PLINTH_DTYPE_BF16: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_BF16>, grid, kThreads, 0, s, g); break;
+  case PLINTH_DTYPE_Q8_0: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_Q8_0>, grid, kThreads, 0, s, g); break;
+  case PLINTH_DTYPE_Q4_0: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_Q4_0>, grid, kThreads, 0, s, g); break;
   default: fail(std::string("gemm: unsupported weight dtype ") + dtype_name(g.b_dtype));
   }
   check_launch("gemm");
@@ -133,7 +133,7 @@ void launch_gemm(const GemmArgs &g, void *stream) {
 void launch_add_bias(float *y, int64_t M, int64_t N, const void *bias, int32_t bias_dtype,
                      void *stream) {
   if (M * N <= 0) return;
-  add_bias_kernel<<<grid_for(M * N, 256), 256, 0, as_stream(stream)>>>(y, M, N, bias, bias_dtype);
+  launch_kernel("add_bias_kernel", add_bias_kernel, grid_for(M * N, 256), 256, 0, as_stream(stream), y, M, N, bias, bias_dtype);
   check_launch("add_bias");
 }
 

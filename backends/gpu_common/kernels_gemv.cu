@@ -183,24 +183,24 @@ void launch_gemv(const GemvArgs &g, void *stream) {
   switch (g.w_dtype) {
   case PLINTH_DTYPE_F32:
     if (vec)
-      gemv_kernel<PLINTH_DTYPE_F32, true><<<grid, threads, 0, s>>>(g);
+      launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_F32, true>, grid, threads, 0, s, g);
     else
-      gemv_kernel<PLINTH_DTYPE_F32, false><<<grid, threads, 0, s>>>(g);
+      launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_F32, false>, grid, threads, 0, s, g);
     break;
   case PLINTH_DTYPE_F16:
     if (vec)
-      gemv_kernel<PLINTH_DTYPE_F16, true><<<grid, threads, 0, s>>>(g);
+      launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_F16, true>, grid, threads, 0, s, g);
     else
-      gemv_kernel<PLINTH_DTYPE_F16, false><<<grid, threads, 0, s>>>(g);
+      launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_F16, false>, grid, threads, 0, s, g);
     break;
   case PLINTH_DTYPE_BF16:
     if (vec)
-      gemv_kernel<PLINTH_DTYPE_BF16, true><<<grid, threads, 0, s>>>(g);
+      launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_BF16, true>, grid, threads, 0, s, g);
     else
-      gemv_kernel<PLINTH_DTYPE_BF16, false><<<grid, threads, 0, s>>>(g);
+      launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_BF16, false>, grid, threads, 0, s, g);
     break;
-  case PLINTH_DTYPE_Q8_0: gemv_kernel<PLINTH_DTYPE_Q8_0, false><<<grid, threads, 0, s>>>(g); break;
-  case PLINTH_DTYPE_Q4_0: gemv_kernel<PLINTH_DTYPE_Q4_0, false><<<grid, threads, 0, s>>>(g); break;
+  case PLINTH_DTYPE_Q8_0: launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_Q8_0, false>, grid, threads, 0, s, g); break;
+  case PLINTH_DTYPE_Q4_0: launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_Q4_0, false>, grid, threads, 0, s, g); break;
   default: fail(std::string("gemv: unsupported weight dtype ") + dtype_name(g.w_dtype));
   }
   check_launch("gemv");

@@ -11,7 +11,7 @@ namespace {
 
 __global__ void layer_norm_kernel(const float *x, const void *w, int32_t wd, const void *b,
                                   int32_t bd, float eps, float *y, int64_t rows, int64_t width) {
-  __shared__ float scratch[32];
+  PLINTH_SHARED_ARRAY(float, scratch, 32);
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const float *xr = x + r * width;
     float *yr = y + r * width;
@@ -37,7 +37,7 @@ __global__ void layer_norm_kernel(const float *x, const void *w, int32_t wd, con
 
 __global__ void rms_norm_kernel(const float *x, const void *w, int32_t wd, float eps, float *y,
                                 int64_t rows, int64_t width) {
-  __shared__ float scratch[32];
+  PLINTH_SHARED_ARRAY(float, scratch, 32);
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const float *xr = x + r * width;
     float *yr = y + r * width;
@@ -55,7 +55,7 @@ __global__ void rms_norm_kernel(const float *x, const void *w, int32_t wd, float
 }
 
 __global__ void softmax_kernel(const float *x, float *y, int64_t rows, int64_t width) {
-  __shared__ float scratch[32];
+  PLINTH_SHARED_ARRAY(float, scratch, 32);
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const float *xr = x + r * width;
     float *yr = y + r * width;
@@ -78,23 +78,20 @@ void launch_layer_norm(const float *x, const void *w, int32_t w_dtype, const voi
                        int32_t b_dtype, float eps, float *y, int64_t rows, int64_t width,
                        void *stream) {
   if (rows <= 0 || width <= 0) return;
-  layer_norm_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
-                      as_stream(stream)>>>(x, w, w_dtype, b, b_dtype, eps, y, rows, width);
+  launch_kernel("layer_norm_kernel", layer_norm_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, w, w_dtype, b, b_dtype, eps, y, rows, width);
   check_launch("layer_norm");
 }
 
 void launch_rms_norm(const float *x, const void *w, int32_t w_dtype, float eps, float *y,
                      int64_t rows, int64_t width, void *stream) {
   if (rows <= 0 || width <= 0) return;
-  rms_norm_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
-                    as_stream(stream)>>>(x, w, w_dtype, eps, y, rows, width);
+  launch_kernel("rms_norm_kernel", rms_norm_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, w, w_dtype, eps, y, rows, width);
   check_launch("rms_norm");
 }
 
 void launch_softmax(const float *x, float *y, int64_t rows, int64_t width, void *stream) {
   if (rows <= 0 || width <= 0) return;
-  softmax_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
-                   as_stream(stream)>>>(x, y, rows, width);
+  launch_kernel("softmax_kernel", softmax_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, y, rows, width);
   check_launch("softmax");
 }
 

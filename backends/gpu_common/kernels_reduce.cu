@@ -9,7 +9,7 @@ namespace plinth::gpu {
 namespace {
 
 __global__ void reduce_kernel(int32_t op, const float *x, float *y, int64_t rows, int64_t width) {
-  __shared__ float scratch[32];
+  PLINTH_SHARED_ARRAY(float, scratch, 32);
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const float *xr = x + r * width;
     float v;
@@ -35,7 +35,7 @@ __global__ void reduce_kernel(int32_t op, const float *x, float *y, int64_t rows
 }
 
 __global__ void argmax_kernel(const float *x, int32_t *y, int64_t rows, int64_t width) {
-  __shared__ ArgBest scratch[32];
+  PLINTH_SHARED_ARRAY(ArgBest, scratch, 32);
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const float *xr = x + r * width;
     ArgBest best{0.0f, -1};
@@ -51,7 +51,7 @@ __global__ void argmax_kernel(const float *x, int32_t *y, int64_t rows, int64_t 
 // sort, O(k * width) work per row. Right for the small k that sampling and routing use.
 __global__ void topk_kernel(const float *x, int32_t k, float *values, int32_t *indices,
                             int64_t rows, int64_t width) {
-  __shared__ ArgBest scratch[32];
+  PLINTH_SHARED_ARRAY(ArgBest, scratch, 32);
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const float *xr = x + r * width;
     ArgBest prev{0.0f, -1};
@@ -77,23 +77,20 @@ __global__ void topk_kernel(const float *x, int32_t k, float *values, int32_t *i
 void launch_reduce(int32_t op, const float *x, float *y, int64_t rows, int64_t width,
                    void *stream) {
   if (rows <= 0) return;
-  reduce_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
-                  as_stream(stream)>>>(op, x, y, rows, width);
+  launch_kernel("reduce_kernel", reduce_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), op, x, y, rows, width);
   check_launch("reduce");
 }
 
 void launch_argmax(const float *x, int32_t *y, int64_t rows, int64_t width, void *stream) {
   if (rows <= 0 || width <= 0) return;
-  argmax_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
-                  as_stream(stream)>>>(x, y, rows, width);
+  launch_kernel("argmax_kernel", argmax_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, y, rows, width);
   check_launch("argmax");
 }
 
 void launch_topk(const float *x, int32_t k, float *values, int32_t *indices, int64_t rows,
                  int64_t width, void *stream) {
   if (rows <= 0 || k <= 0) return;
-  topk_kernel<<<static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
-                as_stream(stream)>>>(x, k, values, indices, rows, width);
+  launch_kernel("topk_kernel", topk_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, k, values, indices, rows, width);
   check_launch("topk");
 }
 

@@ -38,7 +38,7 @@ void launch_rope(const RopeArgs &a, void *stream) {
   const int64_t per_head = a.rot / 2 + (a.x == a.y ? 0 : a.D - a.rot);
   const int64_t total = a.BT * a.H * per_head;
   if (total <= 0) return;
-  rope_kernel<<<grid_for(total, 256), 256, 0, as_stream(stream)>>>(a);
+  launch_kernel("rope_kernel", rope_kernel, grid_for(total, 256), 256, 0, as_stream(stream), a);
   check_launch("rope");
 }
 

@@ -1,5 +1,6 @@
-// The HIP build has no vendor BLAS (Debian ships no hipBLAS / rocBLAS): every GEMM runs on
-// the project's own kernels (kernels_gemm.cu).
+// Builds without a vendor BLAS: the HIP build (Debian ships no hipBLAS / rocBLAS) and the
+// host target (gpu-emu), whose point is to prove the project's own kernels (kernels_gemm.cu),
+// so every GEMM runs on those.
 #include "blas.hpp"
 #include "common.hpp"
 

@@ -76,6 +76,9 @@ typedef struct plinth_plugin_info {
   int32_t state;       /* plinth_plugin_state */
   uint32_t abi_version;
   const char *message; /* why it was rejected, or "" */
+  /* Appended in ABI 1 (present when struct_size covers it): what the plugin is for, from its
+   * manifest's optional `description` ("" when it has none). */
+  const char *description;
 } plinth_plugin_info;
 
 /* Opens every discovered plugin (to validate it) and lists them. Strings stay valid while the

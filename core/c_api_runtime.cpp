@@ -85,6 +85,7 @@ PLINTH_EXPORT plinth_status plinth_runtime_plugin_at(const plinth_runtime *rt, i
     info.state = e.state;
     info.abi_version = e.descriptor ? e.descriptor->abi_version : e.manifest.abi_version;
     info.message = e.message.c_str();
+    info.description = e.manifest.description.c_str();
     const size_t n = std::min<size_t>(out->struct_size ? out->struct_size : sizeof info, sizeof info);
     std::memcpy(out, &info, n);
     out->struct_size = static_cast<uint32_t>(n);

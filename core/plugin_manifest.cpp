@@ -34,6 +34,7 @@ PluginManifest read_plugin_manifest(const std::filesystem::path &path) {
     for (auto &e : *arr)
       if (auto s = e.value<std::string>()) m.serves.push_back(*s);
   }
+  if (auto d = t["description"].value<std::string>()) m.description = *d;
   if (m.serves.empty())
     throw Error(PLINTH_ERR_FORMAT, path.string() + ": \"" + list_key + "\" must list at least one value");
   return m;

@@ -4,6 +4,7 @@
 //   name = "mistral"            kind = "architecture" | "backend"
 //   abi_version = 1             library = "libplinth_mistral.so"
 //   model_types = ["mistral"]   (architecture)   device_kinds = ["cpu"]   (backend)
+//   description = "..."         (optional; shown by `plinth plugins`)
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,7 @@ struct PluginManifest {
   uint32_t abi_version = 0;
   std::filesystem::path library; // absolute
   std::vector<std::string> serves;
+  std::string description; // optional: what the plugin is for ("" when absent)
 };
 
 PluginManifest read_plugin_manifest(const std::filesystem::path &path); // throws plinth::Error

@@ -48,7 +48,8 @@ __device__ __forceinline__ ArgBest block_best(ArgBest x, smem_ptr<ArgBest> scrat
 __device__ __forceinline__ float nan_max(float a, float b) { return (isnan(a) || a > b) ? a : b; }
 __device__ __forceinline__ float nan_min(float a, float b) { return (isnan(a) || a < b) ? a : b; }
 
-template <bool kMax> __device__ __forceinline__ float block_nan_extreme(float v, smem_ptr<float> scratch) {
+template <bool kMax>
+__device__ __forceinline__ float block_nan_extreme(float v, smem_ptr<float> scratch) {
   for (int m = kWarp / 2; m > 0; m /= 2) {
     const float o = shfl_xor(v, m);
     v = kMax ? nan_max(v, o) : nan_min(v, o);

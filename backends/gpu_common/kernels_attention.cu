@@ -316,17 +316,21 @@ void launch_attention(const AttentionArgs &args, const AttentionPlan &plan, void
     if (plan.smem_bytes > kDefaultSharedBytes)
       check_gpu(allow_dynamic_shared(attention_tiled_kernel, plan.smem_bytes),
                 "attention (tiled): shared memory opt-in");
-    launch_kernel("attention_tiled_kernel", attention_tiled_kernel, dim(plan.grid), kTiledWarps * kWarp, plan.smem_bytes, s, a);
+    launch_kernel("attention_tiled_kernel", attention_tiled_kernel, dim(plan.grid),
+                  kTiledWarps * kWarp, plan.smem_bytes, s, a);
     check_launch("attention (tiled)");
   } else {
     a.splits = plan.splits;
-    launch_kernel("attention_row_kernel", attention_row_kernel, dim(plan.grid), kRowWarps * kWarp, plan.smem_bytes, s, a);
+    launch_kernel("attention_row_kernel", attention_row_kernel, dim(plan.grid), kRowWarps * kWarp,
+                  plan.smem_bytes, s, a);
     check_launch("attention (row)");
-    launch_kernel("attention_combine_kernel", attention_combine_kernel, dim(plan.row_grid), 128, 0, s, a);
+    launch_kernel("attention_combine_kernel", attention_combine_kernel, dim(plan.row_grid), 128, 0,
+                  s, a);
     check_launch("attention (combine)");
   }
   if (a.probs) {
-    launch_kernel("attention_probs_kernel", attention_probs_kernel, dim(plan.row_grid), 128, 0, s, a);
+    launch_kernel("attention_probs_kernel", attention_probs_kernel, dim(plan.row_grid), 128, 0, s,
+                  a);
     check_launch("attention (probs)");
   }
 }

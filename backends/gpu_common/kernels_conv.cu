@@ -29,7 +29,8 @@ void launch_conv1d_depthwise(const float *x, const void *kernel, int32_t k_dtype
                              void *stream) {
   const int64_t total = B * T * C;
   if (total <= 0) return;
-  launch_kernel("conv1d_depthwise_kernel", conv1d_depthwise_kernel, grid_for(total, 256), 256, 0, as_stream(stream), x, kernel, k_dtype, B, T, C, L, center, y);
+  launch_kernel("conv1d_depthwise_kernel", conv1d_depthwise_kernel, grid_for(total, 256), 256, 0,
+                as_stream(stream), x, kernel, k_dtype, B, T, C, L, center, y);
   check_launch("conv1d_depthwise");
 }
 

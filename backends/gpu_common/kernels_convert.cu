@@ -38,15 +38,21 @@ void launch_fill(void *p, int64_t n, int esize, uint64_t pattern, void *stream) 
   gpuStream_t s = as_stream(stream);
   switch (esize) {
   case 1:
-    launch_kernel("fill_kernel", fill_kernel<uint8_t>, grid, kBlock, 0, s, static_cast<uint8_t *>(p), n, static_cast<uint8_t>(pattern));
+    launch_kernel("fill_kernel", fill_kernel<uint8_t>, grid, kBlock, 0, s,
+                  static_cast<uint8_t *>(p), n, static_cast<uint8_t>(pattern));
     break;
   case 2:
-    launch_kernel("fill_kernel", fill_kernel<uint16_t>, grid, kBlock, 0, s, static_cast<uint16_t *>(p), n, static_cast<uint16_t>(pattern));
+    launch_kernel("fill_kernel", fill_kernel<uint16_t>, grid, kBlock, 0, s,
+                  static_cast<uint16_t *>(p), n, static_cast<uint16_t>(pattern));
     break;
   case 4:
-    launch_kernel("fill_kernel", fill_kernel<uint32_t>, grid, kBlock, 0, s, static_cast<uint32_t *>(p), n, static_cast<uint32_t>(pattern));
+    launch_kernel("fill_kernel", fill_kernel<uint32_t>, grid, kBlock, 0, s,
+                  static_cast<uint32_t *>(p), n, static_cast<uint32_t>(pattern));
     break;
-  default: launch_kernel("fill_kernel", fill_kernel<uint64_t>, grid, kBlock, 0, s, static_cast<uint64_t *>(p), n, pattern); break;
+  default:
+    launch_kernel("fill_kernel", fill_kernel<uint64_t>, grid, kBlock, 0, s,
+                  static_cast<uint64_t *>(p), n, pattern);
+    break;
   }
   check_launch("fill");
 }
@@ -54,7 +60,8 @@ void launch_fill(void *p, int64_t n, int esize, uint64_t pattern, void *stream) 
 void launch_convert(const void *src, int32_t src_dtype, void *dst, int32_t dst_dtype, int64_t n,
                     void *stream) {
   if (n <= 0) return;
-  launch_kernel("convert_kernel", convert_kernel, grid_for(n, kBlock), kBlock, 0, as_stream(stream), src, src_dtype, dst, dst_dtype, n);
+  launch_kernel("convert_kernel", convert_kernel, grid_for(n, kBlock), kBlock, 0, as_stream(stream),
+                src, src_dtype, dst, dst_dtype, n);
   check_launch("convert");
 }
 
@@ -62,9 +69,11 @@ void launch_dequantize(const void *src, int32_t qdtype, float *dst, int64_t n, v
   if (n <= 0) return;
   const auto *s8 = static_cast<const uint8_t *>(src);
   if (qdtype == PLINTH_DTYPE_Q8_0)
-    launch_kernel("dequantize_kernel", dequantize_kernel<PLINTH_DTYPE_Q8_0>, grid_for(n, kBlock), kBlock, 0, as_stream(stream), s8, dst, n);
+    launch_kernel("dequantize_kernel", dequantize_kernel<PLINTH_DTYPE_Q8_0>, grid_for(n, kBlock),
+                  kBlock, 0, as_stream(stream), s8, dst, n);
   else
-    launch_kernel("dequantize_kernel", dequantize_kernel<PLINTH_DTYPE_Q4_0>, grid_for(n, kBlock), kBlock, 0, as_stream(stream), s8, dst, n);
+    launch_kernel("dequantize_kernel", dequantize_kernel<PLINTH_DTYPE_Q4_0>, grid_for(n, kBlock),
+                  kBlock, 0, as_stream(stream), s8, dst, n);
   check_launch("dequantize");
 }
 

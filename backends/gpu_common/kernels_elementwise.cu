@@ -92,7 +92,8 @@ template <int OP> void unary_as(const float *x, float *y, int64_t n, gpuStream_t
 template <int OP>
 void binary_as(const float *a, const float *b, float *out, const Broadcast4 &bc, int64_t n,
                gpuStream_t s) {
-  launch_kernel("binary_kernel", binary_kernel<OP>, grid_for(n, kBlock), kBlock, 0, s, a, b, out, bc, n);
+  launch_kernel("binary_kernel", binary_kernel<OP>, grid_for(n, kBlock), kBlock, 0, s, a, b, out,
+                bc, n);
 }
 
 } // namespace
@@ -140,7 +141,8 @@ void launch_binary(int32_t op, const float *a, const float *b, float *out, const
 
 void launch_affine(const float *x, float *y, int64_t n, float alpha, float beta, void *stream) {
   if (n <= 0) return;
-  launch_kernel("affine_kernel", affine_kernel, grid_for(n, kBlock), kBlock, 0, as_stream(stream), x, y, n, alpha, beta);
+  launch_kernel("affine_kernel", affine_kernel, grid_for(n, kBlock), kBlock, 0, as_stream(stream),
+                x, y, n, alpha, beta);
   check_launch("affine");
 }
 

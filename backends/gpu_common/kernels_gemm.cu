@@ -120,11 +120,21 @@ void launch_gemm(const GemmArgs &g, void *stream) {
                   static_cast<unsigned>(g3.z));
   gpuStream_t s = as_stream(stream);
   switch (g.b_dtype) {
-  case PLINTH_DTYPE_F32: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_F32>, grid, kThreads, 0, s, g); break;
-  case PLINTH_DTYPE_F16: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_F16>, grid, kThreads, 0, s, g); break;
-  case PLINTH_DTYPE_BF16: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_BF16>, grid, kThreads, 0, s, g); break;
-  case PLINTH_DTYPE_Q8_0: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_Q8_0>, grid, kThreads, 0, s, g); break;
-  case PLINTH_DTYPE_Q4_0: launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_Q4_0>, grid, kThreads, 0, s, g); break;
+  case PLINTH_DTYPE_F32:
+    launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_F32>, grid, kThreads, 0, s, g);
+    break;
+  case PLINTH_DTYPE_F16:
+    launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_F16>, grid, kThreads, 0, s, g);
+    break;
+  case PLINTH_DTYPE_BF16:
+    launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_BF16>, grid, kThreads, 0, s, g);
+    break;
+  case PLINTH_DTYPE_Q8_0:
+    launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_Q8_0>, grid, kThreads, 0, s, g);
+    break;
+  case PLINTH_DTYPE_Q4_0:
+    launch_kernel("gemm_kernel", gemm_kernel<PLINTH_DTYPE_Q4_0>, grid, kThreads, 0, s, g);
+    break;
   default: fail(std::string("gemm: unsupported weight dtype ") + dtype_name(g.b_dtype));
   }
   check_launch("gemm");
@@ -133,7 +143,8 @@ void launch_gemm(const GemmArgs &g, void *stream) {
 void launch_add_bias(float *y, int64_t M, int64_t N, const void *bias, int32_t bias_dtype,
                      void *stream) {
   if (M * N <= 0) return;
-  launch_kernel("add_bias_kernel", add_bias_kernel, grid_for(M * N, 256), 256, 0, as_stream(stream), y, M, N, bias, bias_dtype);
+  launch_kernel("add_bias_kernel", add_bias_kernel, grid_for(M * N, 256), 256, 0, as_stream(stream),
+                y, M, N, bias, bias_dtype);
   check_launch("add_bias");
 }
 

@@ -199,8 +199,12 @@ void launch_gemv(const GemvArgs &g, void *stream) {
     else
       launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_BF16, false>, grid, threads, 0, s, g);
     break;
-  case PLINTH_DTYPE_Q8_0: launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_Q8_0, false>, grid, threads, 0, s, g); break;
-  case PLINTH_DTYPE_Q4_0: launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_Q4_0, false>, grid, threads, 0, s, g); break;
+  case PLINTH_DTYPE_Q8_0:
+    launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_Q8_0, false>, grid, threads, 0, s, g);
+    break;
+  case PLINTH_DTYPE_Q4_0:
+    launch_kernel("gemv_kernel", gemv_kernel<PLINTH_DTYPE_Q4_0, false>, grid, threads, 0, s, g);
+    break;
   default: fail(std::string("gemv: unsupported weight dtype ") + dtype_name(g.w_dtype));
   }
   check_launch("gemv");

@@ -49,7 +49,8 @@ void launch_moe_group(const int32_t *ids, int64_t M, int64_t E, int32_t *offsets
   const size_t smem = static_cast<size_t>(E + 1) * sizeof(int32_t);
   if (smem > 40 * 1024)
     fail("linear_indexed: too many experts for the grouping kernel", PLINTH_ERR_UNSUPPORTED);
-  launch_kernel("moe_group_kernel", moe_group_kernel, 1, kThreads, smem, as_stream(stream), ids, M, E, offsets, order, err);
+  launch_kernel("moe_group_kernel", moe_group_kernel, 1, kThreads, smem, as_stream(stream), ids, M,
+                E, offsets, order, err);
   check_launch("moe_group");
 }
 

@@ -71,19 +71,24 @@ void copy_rows(const void *src, int64_t src_pitch, void *dst, int64_t dst_pitch,
   gpuStream_t st = as_stream(stream);
   switch (unit) {
   case 16:
-    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint4>, grid, kBlock, 0, st, s, src_pitch, d, dst_pitch, units, rows, at);
+    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint4>, grid, kBlock, 0, st, s, src_pitch, d,
+                  dst_pitch, units, rows, at);
     break;
   case 8:
-    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint2>, grid, kBlock, 0, st, s, src_pitch, d, dst_pitch, units, rows, at);
+    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint2>, grid, kBlock, 0, st, s, src_pitch, d,
+                  dst_pitch, units, rows, at);
     break;
   case 4:
-    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint32_t>, grid, kBlock, 0, st, s, src_pitch, d, dst_pitch, units, rows, at);
+    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint32_t>, grid, kBlock, 0, st, s, src_pitch,
+                  d, dst_pitch, units, rows, at);
     break;
   case 2:
-    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint16_t>, grid, kBlock, 0, st, s, src_pitch, d, dst_pitch, units, rows, at);
+    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint16_t>, grid, kBlock, 0, st, s, src_pitch,
+                  d, dst_pitch, units, rows, at);
     break;
   default:
-    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint8_t>, grid, kBlock, 0, st, s, src_pitch, d, dst_pitch, units, rows, at);
+    launch_kernel("copy_rows_kernel", copy_rows_kernel<uint8_t>, grid, kBlock, 0, st, s, src_pitch,
+                  d, dst_pitch, units, rows, at);
     break;
   }
   check_launch("copy_rows");
@@ -137,16 +142,20 @@ void launch_permute(const void *x, void *y, int esize, const Permute4 &p, void *
   gpuStream_t s = as_stream(stream);
   switch (esize) {
   case 1:
-    launch_kernel("permute_kernel", permute_kernel<uint8_t>, grid, kBlock, 0, s, static_cast<const uint8_t *>(x), static_cast<uint8_t *>(y), p, n);
+    launch_kernel("permute_kernel", permute_kernel<uint8_t>, grid, kBlock, 0, s,
+                  static_cast<const uint8_t *>(x), static_cast<uint8_t *>(y), p, n);
     break;
   case 2:
-    launch_kernel("permute_kernel", permute_kernel<uint16_t>, grid, kBlock, 0, s, static_cast<const uint16_t *>(x), static_cast<uint16_t *>(y), p, n);
+    launch_kernel("permute_kernel", permute_kernel<uint16_t>, grid, kBlock, 0, s,
+                  static_cast<const uint16_t *>(x), static_cast<uint16_t *>(y), p, n);
     break;
   case 4:
-    launch_kernel("permute_kernel", permute_kernel<uint32_t>, grid, kBlock, 0, s, static_cast<const uint32_t *>(x), static_cast<uint32_t *>(y), p, n);
+    launch_kernel("permute_kernel", permute_kernel<uint32_t>, grid, kBlock, 0, s,
+                  static_cast<const uint32_t *>(x), static_cast<uint32_t *>(y), p, n);
     break;
   default:
-    launch_kernel("permute_kernel", permute_kernel<uint64_t>, grid, kBlock, 0, s, static_cast<const uint64_t *>(x), static_cast<uint64_t *>(y), p, n);
+    launch_kernel("permute_kernel", permute_kernel<uint64_t>, grid, kBlock, 0, s,
+                  static_cast<const uint64_t *>(x), static_cast<uint64_t *>(y), p, n);
     break;
   }
   check_launch("permute");
@@ -176,7 +185,9 @@ void launch_get_rows(const void *table, int32_t table_dtype, int64_t rows, int64
   const unsigned grid = static_cast<unsigned>(std::min<int64_t>(n, 65535 * 4));
   const bool words = copy_unit(reinterpret_cast<uintptr_t>(table), reinterpret_cast<uintptr_t>(out),
                                row_bytes, row_bytes, row_bytes) >= 4;
-  launch_kernel("get_rows_kernel", get_rows_kernel, grid, 128, 0, as_stream(stream), static_cast<const uint8_t *>(table), table_dtype, rows, d, row_bytes, ids, n, out, out_dtype, words, err);
+  launch_kernel("get_rows_kernel", get_rows_kernel, grid, 128, 0, as_stream(stream),
+                static_cast<const uint8_t *>(table), table_dtype, rows, d, row_bytes, ids, n, out,
+                out_dtype, words, err);
   check_launch("get_rows");
 }
 

@@ -78,20 +78,24 @@ void launch_layer_norm(const float *x, const void *w, int32_t w_dtype, const voi
                        int32_t b_dtype, float eps, float *y, int64_t rows, int64_t width,
                        void *stream) {
   if (rows <= 0 || width <= 0) return;
-  launch_kernel("layer_norm_kernel", layer_norm_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, w, w_dtype, b, b_dtype, eps, y, rows, width);
+  launch_kernel("layer_norm_kernel", layer_norm_kernel, static_cast<unsigned>(row_grid(rows)),
+                row_block_threads(width), 0, as_stream(stream), x, w, w_dtype, b, b_dtype, eps, y,
+                rows, width);
   check_launch("layer_norm");
 }
 
 void launch_rms_norm(const float *x, const void *w, int32_t w_dtype, float eps, float *y,
                      int64_t rows, int64_t width, void *stream) {
   if (rows <= 0 || width <= 0) return;
-  launch_kernel("rms_norm_kernel", rms_norm_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, w, w_dtype, eps, y, rows, width);
+  launch_kernel("rms_norm_kernel", rms_norm_kernel, static_cast<unsigned>(row_grid(rows)),
+                row_block_threads(width), 0, as_stream(stream), x, w, w_dtype, eps, y, rows, width);
   check_launch("rms_norm");
 }
 
 void launch_softmax(const float *x, float *y, int64_t rows, int64_t width, void *stream) {
   if (rows <= 0 || width <= 0) return;
-  launch_kernel("softmax_kernel", softmax_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, y, rows, width);
+  launch_kernel("softmax_kernel", softmax_kernel, static_cast<unsigned>(row_grid(rows)),
+                row_block_threads(width), 0, as_stream(stream), x, y, rows, width);
   check_launch("softmax");
 }
 

@@ -77,20 +77,23 @@ __global__ void topk_kernel(const float *x, int32_t k, float *values, int32_t *i
 void launch_reduce(int32_t op, const float *x, float *y, int64_t rows, int64_t width,
                    void *stream) {
   if (rows <= 0) return;
-  launch_kernel("reduce_kernel", reduce_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), op, x, y, rows, width);
+  launch_kernel("reduce_kernel", reduce_kernel, static_cast<unsigned>(row_grid(rows)),
+                row_block_threads(width), 0, as_stream(stream), op, x, y, rows, width);
   check_launch("reduce");
 }
 
 void launch_argmax(const float *x, int32_t *y, int64_t rows, int64_t width, void *stream) {
   if (rows <= 0 || width <= 0) return;
-  launch_kernel("argmax_kernel", argmax_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, y, rows, width);
+  launch_kernel("argmax_kernel", argmax_kernel, static_cast<unsigned>(row_grid(rows)),
+                row_block_threads(width), 0, as_stream(stream), x, y, rows, width);
   check_launch("argmax");
 }
 
 void launch_topk(const float *x, int32_t k, float *values, int32_t *indices, int64_t rows,
                  int64_t width, void *stream) {
   if (rows <= 0 || k <= 0) return;
-  launch_kernel("topk_kernel", topk_kernel, static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0, as_stream(stream), x, k, values, indices, rows, width);
+  launch_kernel("topk_kernel", topk_kernel, static_cast<unsigned>(row_grid(rows)),
+                row_block_threads(width), 0, as_stream(stream), x, k, values, indices, rows, width);
   check_launch("topk");
 }
 

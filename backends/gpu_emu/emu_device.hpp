@@ -248,8 +248,8 @@ template <class T> inline T __shfl_sync(unsigned mask, T v, int src_lane, int wi
   if (src_lane < 0 || src_lane >= width)
     ::plinth::emu::kernel_fault("__shfl_sync: source lane outside [0, width) (the GPU would "
                                 "wrap it; plinth's kernels never mean to)");
-  return ::plinth::emu::from_bits<T>(::plinth::emu::warp_exchange(
-      mask, ::plinth::emu::to_bits(v), base + src_lane, "__shfl_sync"));
+  return ::plinth::emu::from_bits<T>(::plinth::emu::warp_exchange(mask, ::plinth::emu::to_bits(v),
+                                                                  base + src_lane, "__shfl_sync"));
 }
 template <class T> inline T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
   const int me = ::plinth::emu::lane_in_warp();
@@ -297,15 +297,15 @@ template <class T> inline T atomicCAS(::plinth::emu::SharedPtr<T> p, T compare, 
 
 // Shared memory declarations (gpu_port.hpp spells them for every target).
 #define PLINTH_EMU_SITE(name) static const char plinth_emu_site_##name = 0
-#define PLINTH_SHARED_ARRAY(T, name, n)                                                           \
-  PLINTH_EMU_SITE(name);                                                                          \
-  const ::plinth::emu::SharedPtr<T> name =                                                        \
+#define PLINTH_SHARED_ARRAY(T, name, n)                                                            \
+  PLINTH_EMU_SITE(name);                                                                           \
+  const ::plinth::emu::SharedPtr<T> name =                                                         \
       ::plinth::emu::static_shared<T>(&plinth_emu_site_##name, (n), #name)
-#define PLINTH_SHARED_ARRAY2(T, name, rows, cols)                                                 \
-  PLINTH_EMU_SITE(name);                                                                          \
-  const ::plinth::emu::SharedArray2<T> name =                                                     \
+#define PLINTH_SHARED_ARRAY2(T, name, rows, cols)                                                  \
+  PLINTH_EMU_SITE(name);                                                                           \
+  const ::plinth::emu::SharedArray2<T> name =                                                      \
       ::plinth::emu::static_shared2<T>(&plinth_emu_site_##name, (rows), (cols), #name)
-#define PLINTH_DYNAMIC_SHARED(T, name)                                                            \
+#define PLINTH_DYNAMIC_SHARED(T, name)                                                             \
   const ::plinth::emu::SharedPtr<T> name = ::plinth::emu::dynamic_shared<T>(#name)
 
 // The one launch form of gpu_port.hpp: the parameters are converted to the kernel's types and

@@ -224,8 +224,8 @@ struct BlockRun {
     }
     fail(first_waiting,
          "deadlock: of " + std::to_string(n) + " threads, " + std::to_string(at_barrier) +
-             " wait at __syncthreads, " + std::to_string(at_warp) +
-             " wait in a warp shuffle, " + std::to_string(done) +
+             " wait at __syncthreads, " + std::to_string(at_warp) + " wait in a warp shuffle, " +
+             std::to_string(done) +
              " have returned (a barrier or shuffle that not every thread of the block or warp "
              "reaches hangs on a GPU)");
   }
@@ -476,8 +476,8 @@ void shared_access(BlockRun *b, int64_t off, size_t bytes, uint32_t begin, uint3
                        .c_str());
     if (kind == Access::kRead) {
       if (s.write_epoch == e && s.writer != me)
-        conflict(s.writer, s.writer == kAtomicWriter ? "read after an atomic update"
-                                                     : "read after a write");
+        conflict(s.writer,
+                 s.writer == kAtomicWriter ? "read after an atomic update" : "read after a write");
       if (s.read_epoch != e) {
         s.read_epoch = e;
         s.reader = me;

@@ -119,7 +119,8 @@ const char *error_name(Error e) {
   case kErrorNoDevice: return "no device";
   case kErrorLaunchFailure: return "unspecified launch failure";
   case kErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
-  case kErrorStreamCaptureInvalidated: return "operation failed due to a previous error during capture";
+  case kErrorStreamCaptureInvalidated:
+    return "operation failed due to a previous error during capture";
   }
   return "unknown error";
 }
@@ -322,8 +323,7 @@ Error memcpy_async(void *dst, const void *src, size_t bytes, MemcpyKind kind, St
   const bool dst_dev = kind != kMemcpyDeviceToHost, src_dev = kind != kMemcpyHostToDevice;
   if (dst_dev && !in_device_memory(dst, bytes))
     return range_error(dst, bytes, "memcpy destination");
-  if (src_dev && !in_device_memory(src, bytes))
-    return range_error(src, bytes, "memcpy source");
+  if (src_dev && !in_device_memory(src, bytes)) return range_error(src, bytes, "memcpy source");
   if (kind != kMemcpyDeviceToDevice) {
     std::lock_guard<std::mutex> lock(s->m);
     if (s->capturing) {
@@ -353,8 +353,7 @@ Error memset_async(void *dst, int value, size_t bytes, Stream *stream) {
   Stream *s = resolve(stream);
   if (Error e = sticky_of(s)) return e;
   if (bytes == 0) return kSuccess;
-  if (!in_device_memory(dst, bytes))
-    return range_error(dst, bytes, "memset destination");
+  if (!in_device_memory(dst, bytes)) return range_error(dst, bytes, "memset destination");
   s->push([dst, value, bytes] {
     std::memset(dst, value, bytes);
     return std::string();
@@ -481,8 +480,8 @@ void enqueue_launch(Stream *stream, const char *name, const void *kernel, dim3 g
   else if (dynamic_smem > kStaticSharedLimit) {
     std::lock_guard<std::mutex> lock(g_attr_mu);
     auto it = g_max_dynamic_shared.find(kernel);
-    const size_t allowed = it == g_max_dynamic_shared.end() ? kStaticSharedLimit
-                                                            : static_cast<size_t>(it->second);
+    const size_t allowed =
+        it == g_max_dynamic_shared.end() ? kStaticSharedLimit : static_cast<size_t>(it->second);
     if (dynamic_smem > allowed)
       bad = std::to_string(dynamic_smem) + " bytes of dynamic shared memory, above the " +
             std::to_string(allowed) +

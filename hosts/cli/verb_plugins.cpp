@@ -1,6 +1,7 @@
 // `plinth plugins`: opens every discovered plugin and shows what it is and whether it loaded.
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <iostream>
 
 #include "cli_common.hpp"
@@ -57,6 +58,15 @@ int verb_plugins(const Args &args) {
     std::cout << line << "\n";
   }
   if (n == 0) std::cout << "(no plugins found; add directories with --plugin-path)\n";
+  // What a plugin is for, when its manifest says (e.g. a test-only backend).
+  for (int32_t i = 0; i < n; ++i) {
+    plinth_plugin_info info{};
+    info.struct_size = sizeof info;
+    check_status(plinth_runtime_plugin_at(rt.get(), i, &info));
+    if (info.struct_size >= offsetof(plinth_plugin_info, description) + sizeof info.description &&
+        info.description && *info.description)
+      std::cout << "\n" << info.name << ": " << info.description << "\n";
+  }
   return kExitOk;
 }
 

@@ -33,6 +33,8 @@ PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *di
       o.dtype = *dt;
     }
     o.n_threads = field_or(opts, &plinth_model_options::n_threads, 0);
+    require(o.n_threads <= kMaxThreads, "model options: n_threads " + std::to_string(o.n_threads) +
+                                            " is above " + std::to_string(kMaxThreads));
     o.on_progress = field_or(opts, &plinth_model_options::on_progress, (plinth_progress_fn) nullptr);
     o.progress_user_data = field_or(opts, &plinth_model_options::progress_user_data, (void *)nullptr);
     auto m = std::make_unique<plinth_model>();

@@ -1,7 +1,9 @@
 #include "generation.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "error.hpp"
 
@@ -13,6 +15,10 @@ GenerateResult generate(Model &model, const int32_t *prompt, int32_t batch, int3
     throw Error(PLINTH_ERR_INVALID_ARGUMENT, "generation needs a non-empty prompt");
   if (params.max_new_tokens < 0)
     throw Error(PLINTH_ERR_INVALID_ARGUMENT, "max_new_tokens must not be negative");
+  if (params.max_new_tokens > INT32_MAX - n_prompt)
+    throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                "prompt length " + std::to_string(n_prompt) + " + max_new_tokens " +
+                    std::to_string(params.max_new_tokens) + " exceeds the int32 token range");
   const int32_t total = n_prompt + params.max_new_tokens;
   GenerateResult r;
   r.width = n_prompt;
@@ -29,8 +35,8 @@ GenerateResult generate(Model &model, const int32_t *prompt, int32_t batch, int3
   std::vector<int32_t> full_mask(static_cast<size_t>(batch) * total, 1);
   if (mask)
     for (int32_t b = 0; b < batch; ++b)
-      std::memcpy(&full_mask[static_cast<size_t>(b) * total], mask + static_cast<size_t>(b) * n_prompt,
-                  sizeof(int32_t) * n_prompt);
+      std::memcpy(&full_mask[static_cast<size_t>(b) * total],
+                  mask + static_cast<size_t>(b) * n_prompt, sizeof(int32_t) * n_prompt);
   auto mask_for = [&](int32_t cols) {
     std::vector<int32_t> m(static_cast<size_t>(batch) * cols);
     for (int32_t b = 0; b < batch; ++b)
@@ -57,7 +63,8 @@ GenerateResult generate(Model &model, const int32_t *prompt, int32_t batch, int3
       out_rows[b].push_back(tok);
       if (!done[b]) {
         if (params.on_token && !params.on_token(b, tok)) stop = true;
-        if (params.stop_at_eos && std::find(eos.begin(), eos.end(), tok) != eos.end()) done[b] = true;
+        if (params.stop_at_eos && std::find(eos.begin(), eos.end(), tok) != eos.end())
+          done[b] = true;
       }
     }
     ++r.new_tokens;

@@ -18,9 +18,7 @@ constexpr uint32_t kEocd = 0x06054b50, kZip64Locator = 0x07064b50, kZip64Eocd = 
                    kCentral = 0x02014b50, kLocal = 0x04034b50;
 } // namespace
 
-bool looks_like_zip(const uint8_t *data, size_t size) {
-  return size >= 4 && rd32(data) == kLocal;
-}
+bool looks_like_zip(const uint8_t *data, size_t size) { return size >= 4 && rd32(data) == kLocal; }
 
 ZipArchive::ZipArchive(const uint8_t *data, size_t size, const std::string &label) : label_(label) {
   auto fail = [&](const std::string &why) {
@@ -41,12 +39,15 @@ ZipArchive::ZipArchive(const uint8_t *data, size_t size, const std::string &labe
   uint64_t cd_offset = rd32(data + eocd + 16);
   if (eocd >= 20 && rd32(data + eocd - 20) == kZip64Locator) {
     const uint64_t z64 = rd64(data + eocd - 20 + 8);
-    if (z64 > size - 56 || rd32(data + z64) != kZip64Eocd) fail("bad ZIP64 end record");
+    // size - 56 would wrap for a file shorter than the record it points to.
+    if (size < 56 || z64 > size - 56 || rd32(data + z64) != kZip64Eocd)
+      fail("bad ZIP64 end record");
     n_entries = rd64(data + z64 + 32);
     cd_size = rd64(data + z64 + 40);
     cd_offset = rd64(data + z64 + 48);
   }
-  if (cd_offset > size || cd_size > size - cd_offset) fail("central directory lies outside the file");
+  if (cd_offset > size || cd_size > size - cd_offset)
+    fail("central directory lies outside the file");
   const uint8_t *p = data + cd_offset;
   const uint8_t *end = p + cd_size;
   for (uint64_t i = 0; i < n_entries; ++i) {
@@ -94,8 +95,9 @@ const ZipEntry &ZipArchive::stored(const std::string &name) const {
   if (it == entries_.end())
     throw Error(PLINTH_ERR_FORMAT, label_ + ": archive has no entry '" + name + "'");
   if (!it->second.data)
-    throw Error(PLINTH_ERR_UNSUPPORTED, label_ + ": entry '" + name +
-                                            "' is compressed; PyTorch checkpoints store entries uncompressed");
+    throw Error(PLINTH_ERR_UNSUPPORTED,
+                label_ + ": entry '" + name +
+                    "' is compressed; PyTorch checkpoints store entries uncompressed");
   return it->second;
 }
 

@@ -147,7 +147,8 @@ step device 60 "$PLINTH" info -m models/license-mistral --backend cuda
 row device "$(last_line device '^device:|error')"
 
 # ------------------------------------------------------------------ op tests
-step unit_gpu 240 env PLINTH_GPU_BIG_TESTS=1 "$BUILD/bin/plinth_unit_tests" --gtest_filter='*Gpu*:-HarnessSelfCheck/*' \
+# Parameter /0 is cuda, /1 hip, /2 gpu-emu (the host target, which CI runs: not on GPU time).
+step unit_gpu 240 env PLINTH_GPU_BIG_TESTS=1 "$BUILD/bin/plinth_unit_tests" --gtest_filter='*Gpu*:-HarnessSelfCheck/*:*/2' \
   --gtest_brief=1
 # Skipped op tests mean the plugin saw no device: that is a failure here, with the reason.
 if grep -q 'no cuda device on this machine' "$WORK/unit_gpu.out"; then
@@ -159,7 +160,7 @@ fi
 grep -E '^\[ (device|timing) ' "$WORK/unit_gpu.out" >"$WORK/timings" 2>/dev/null
 
 step unit_own_gemm 90 env PLINTH_CUDA_NO_CUBLAS=1 "$BUILD/bin/plinth_unit_tests" \
-  --gtest_filter='Backends/GpuVsCpu.Linear*:Backends/GpuVsCpu.Matmul*' --gtest_brief=1
+  --gtest_filter='Backends/GpuVsCpu.Linear*/0:Backends/GpuVsCpu.Matmul*/0' --gtest_brief=1
 row unit_own_gemm "$(last_line unit_own_gemm 'PASSED|FAILED  \]')"
 
 # ------------------------------------------------------------------ golden checks
@@ -243,12 +244,12 @@ row golden_bf16 "$(last_line golden_bf16 'bf16:')"
 # ------------------------------------------------------------------ compute-sanitizer
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
 if [[ -n $SAN ]]; then
-  SAN_TESTS='Backends/GpuVsCpu.AttentionMasksGqaBiasProbs:Backends/GpuVsCpu.LinearIndexed*:Backends/GpuVsCpu.NormsSoftmaxReductions:Backends/GpuVsCpu.GetRows*:Backends/GpuVsCpu.PermuteSliceSetSlice:Backends/GpuVsCpu.AttentionDeviceSlots:Backends/GpuVsCpu.Graph*'
+  SAN_TESTS='Backends/GpuVsCpu.AttentionMasksGqaBiasProbs/0:Backends/GpuVsCpu.LinearIndexed*/0:Backends/GpuVsCpu.NormsSoftmaxReductions/0:Backends/GpuVsCpu.GetRows*/0:Backends/GpuVsCpu.PermuteSliceSetSlice/0:Backends/GpuVsCpu.AttentionDeviceSlots/0:Backends/GpuVsCpu.Graph*/0'
   step memcheck 100 "$SAN" --tool memcheck --error-exitcode 3 "$BUILD/bin/plinth_unit_tests" \
     --gtest_filter="$SAN_TESTS" --gtest_brief=1
   row memcheck "$(last_line memcheck 'ERROR SUMMARY|PASSED|FAILED  \]')"
   step racecheck 80 "$SAN" --tool racecheck --error-exitcode 3 "$BUILD/bin/plinth_unit_tests" \
-    --gtest_filter='Backends/GpuVsCpu.AttentionMasksGqaBiasProbs:Backends/GpuVsCpu.NormsSoftmaxReductions' \
+    --gtest_filter='Backends/GpuVsCpu.AttentionMasksGqaBiasProbs/0:Backends/GpuVsCpu.NormsSoftmaxReductions/0' \
     --gtest_brief=1
   row racecheck "$(last_line racecheck 'RACECHECK SUMMARY|ERROR SUMMARY|PASSED|FAILED  \]')"
 else

@@ -4,18 +4,14 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "file_read.hpp"
 
 namespace plinth {
 
 nlohmann::json read_json_file(const std::filesystem::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw Error(std::filesystem::exists(path) ? PLINTH_ERR_IO : PLINTH_ERR_NOT_FOUND,
-                "cannot read " + path.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text = read_text_file(path);
   try {
-    return nlohmann::json::parse(ss.str());
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error &e) {
     throw Error(PLINTH_ERR_FORMAT, path.string() + ": invalid JSON: " + e.what());
   }

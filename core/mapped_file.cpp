@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.hpp"
+#include "file_read.hpp"
 
 namespace plinth {
 
@@ -101,16 +102,7 @@ std::optional<uint64_t> file_pmd_mapped_kb(const void *addr) {
 }
 
 MappedFile::MappedFile(const std::filesystem::path &path) : path_(path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw Error(errno == ENOENT ? PLINTH_ERR_NOT_FOUND : PLINTH_ERR_IO,
-                "cannot open " + path.string() + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(PLINTH_ERR_IO, "not a regular file: " + path.string());
-  }
-  size_ = static_cast<size_t>(st.st_size);
+  const int fd = open_regular_file(path, &size_);
   // The descriptor stays open: prefer_huge_pages() works on the file's cached pages through it.
   if (size_ > 0) {
     void *p = map_huge_aligned(fd, size_);

@@ -3,13 +3,14 @@
 #include <toml++/toml.h>
 
 #include "error.hpp"
+#include "file_read.hpp"
 
 namespace plinth {
 
 PluginManifest read_plugin_manifest(const std::filesystem::path &path) {
   toml::table t;
   try {
-    t = toml::parse_file(path.string());
+    t = toml::parse(read_text_file(path, kMaxManifestBytes), path.string());
   } catch (const toml::parse_error &e) {
     throw Error(PLINTH_ERR_FORMAT, path.string() + ": invalid TOML: " + std::string(e.description()));
   }

@@ -120,6 +120,9 @@ bool PluginRegistry::open(PluginEntry &e) {
   };
   if (!fs::exists(e.manifest.library))
     return reject("library " + e.manifest.library.string() + " not found");
+  // stat, not open: dlopen of a FIFO would block forever.
+  if (!fs::is_regular_file(e.manifest.library))
+    return reject("library " + e.manifest.library.string() + " is not a regular file");
   try {
     // RTLD_LOCAL: plugins never see each other's symbols; RTLD_NOW: unresolved symbols fail
     // here, with a message, rather than later in the middle of a forward pass.

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include "error.hpp"
+#include "file_read.hpp"
 #include "logging.hpp"
 
 namespace plinth {
@@ -12,7 +13,7 @@ RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
     throw Error(PLINTH_ERR_NOT_FOUND, "config file not found: " + path.string());
   toml::table t;
   try {
-    t = toml::parse_file(path.string());
+    t = toml::parse(read_text_file(path, kMaxManifestBytes), path.string());
   } catch (const toml::parse_error &e) {
     throw Error(PLINTH_ERR_FORMAT, path.string() + ": invalid TOML: " + std::string(e.description()));
   }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "file_read.hpp"
 #include "tokenizer/added_vocabulary.hpp"
 #include "tokenizer/families.hpp"
 #include "tokenizer/moses.hpp"
@@ -166,19 +167,16 @@ public:
 
 private:
   void read_merges(const fs::path &file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      throw Error(PLINTH_ERR_NOT_FOUND, "cannot open " + file.string());
-    }
-    std::string line;
-    for (int rank = 0; std::getline(in, line); ++rank) {
+    int rank = 0;
+    for (const std::string &line : read_text_lines(file)) {
+      const int this_rank = rank++;
       std::istringstream ls(line);
       std::string l, r;
       if (!(ls >> l >> r)) {
         continue; // blank or "#version" lines merge nothing
       }
       utf8::validate(line, file.string());
-      ranks_[l + '\n' + r] = rank; // a repeated pair keeps its last rank, like the dict
+      ranks_[l + '\n' + r] = this_rank; // a repeated pair keeps its last rank, like the dict
     }
   }
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "error.hpp"
+#include "file_read.hpp"
 #include "tokenizer/added_vocabulary.hpp"
 #include "tokenizer/families.hpp"
 #include "tokenizer/pipeline.hpp"
@@ -20,12 +21,7 @@ namespace {
 class EsmTokenizer final : public Tokenizer {
 public:
   EsmTokenizer(const std::filesystem::path &vocab_file, const TokenizerConfig &cfg) : cfg_(cfg) {
-    std::ifstream in(vocab_file);
-    if (!in) {
-      throw Error(PLINTH_ERR_NOT_FOUND, "cannot open " + vocab_file.string());
-    }
-    std::string line;
-    while (std::getline(in, line)) {
+    for (std::string line : read_text_lines(vocab_file)) {
       // Python's str.strip() on each line.
       const auto b = line.find_first_not_of(" \t\r\n\v\f");
       const auto e = line.find_last_not_of(" \t\r\n\v\f");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "file_read.hpp"
 #include "tokenizer/families.hpp"
 
 namespace plinth::tok {
@@ -15,21 +16,7 @@ using json = nlohmann::json;
 
 namespace {
 
-std::vector<std::string> read_lines(const fs::path &p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    throw Error(PLINTH_ERR_NOT_FOUND, "cannot open " + p.string());
-  }
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    lines.push_back(line);
-  }
-  return lines;
-}
+std::vector<std::string> read_lines(const fs::path &p) { return read_text_lines(p); }
 
 std::string role_or(const TokenizerConfig &cfg, Special r, const std::string &dflt) {
   const auto it = cfg.roles.find(r);

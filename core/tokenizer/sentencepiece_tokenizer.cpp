@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "file_read.hpp"
 #include "tokenizer/added_vocabulary.hpp"
 #include "tokenizer/families.hpp"
 #include "tokenizer/pipeline.hpp"
@@ -79,7 +80,9 @@ uint64_t model_type(const sentencepiece::SentencePieceProcessor &sp) {
 
 std::unique_ptr<sentencepiece::SentencePieceProcessor> load_processor(const fs::path &file) {
   auto sp = std::make_unique<sentencepiece::SentencePieceProcessor>();
-  const auto status = sp->Load(file.string());
+  // Read here (regular files only, size-checked) rather than by the library, which would
+  // block on a FIFO.
+  const auto status = sp->LoadFromSerializedProto(read_text_file(file));
   if (!status.ok()) {
     throw Error(PLINTH_ERR_FORMAT,
                 file.string() + ": not a sentencepiece model (" + status.ToString() + ")");

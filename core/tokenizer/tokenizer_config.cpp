@@ -4,25 +4,14 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "json_config.hpp"
 
 namespace plinth::tok {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-json read_json_file(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(PLINTH_ERR_NOT_FOUND, "cannot open " + path.string());
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    return json::parse(ss.str());
-  } catch (const json::exception &e) {
-    throw Error(PLINTH_ERR_FORMAT, path.string() + ": invalid JSON: " + e.what());
-  }
-}
+json read_json_file(const fs::path &path) { return plinth::read_json_file(path); }
 
 namespace {
 

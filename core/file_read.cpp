@@ -1,0 +1,68 @@
+#include "file_read.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.hpp"
+
+namespace plinth {
+
+int open_regular_file(const std::filesystem::path &path, size_t *size) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    throw Error(errno == ENOENT ? PLINTH_ERR_NOT_FOUND : PLINTH_ERR_IO,
+                "cannot open " + path.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(PLINTH_ERR_IO, "not a regular file: " + path.string());
+  }
+  // Regular files ignore O_NONBLOCK; clear it anyway so later reads behave as usual.
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  *size = static_cast<size_t>(st.st_size);
+  return fd;
+}
+
+std::string read_text_file(const std::filesystem::path &path, size_t max_bytes) {
+  size_t size = 0;
+  const int fd = open_regular_file(path, &size);
+  if (size > max_bytes) {
+    ::close(fd);
+    throw Error(PLINTH_ERR_FORMAT, path.string() + ": " + std::to_string(size) +
+                                       " bytes, above the limit of " + std::to_string(max_bytes) +
+                                       " for this kind of file");
+  }
+  std::string text(size, '\0');
+  size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::read(fd, text.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break; // shrunk while reading: keep what is there
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  text.resize(got);
+  return text;
+}
+
+std::vector<std::string> read_text_lines(const std::filesystem::path &path) {
+  const std::string text = read_text_file(path);
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    pos = end + 1;
+  }
+  return lines;
+}
+
+} // namespace plinth

@@ -1,5 +1,8 @@
 #include "safetensors.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "dtype.hpp"
@@ -28,7 +31,8 @@ void SafetensorsFile::parse(const uint8_t *data, size_t size) {
   };
   if (size < 8) fail("file shorter than its 8-byte header length");
   uint64_t hlen = 0;
-  for (int i = 7; i >= 0; --i) hlen = (hlen << 8) | data[i];
+  for (int i = 7; i >= 0; --i)
+    hlen = (hlen << 8) | data[i];
   if (hlen > kMaxHeader) fail("header length " + std::to_string(hlen) + " is implausible");
   if (hlen > size - 8) fail("header length " + std::to_string(hlen) + " exceeds the file size");
   nlohmann::json header;
@@ -40,6 +44,11 @@ void SafetensorsFile::parse(const uint8_t *data, size_t size) {
   if (!header.is_object()) fail("header is not a JSON object");
   const uint8_t *base = data + 8 + hlen;
   const size_t data_size = size - 8 - hlen;
+  struct Range {
+    uint64_t begin, end;
+    const std::string *name;
+  };
+  std::vector<Range> ranges;
   for (auto &[name, entry] : header.items()) {
     if (name == "__metadata__") {
       if (entry.is_object())
@@ -72,17 +81,40 @@ void SafetensorsFile::parse(const uint8_t *data, size_t size) {
       fail("tensor '" + name + "' has invalid data_offsets");
     const uint64_t b = jo[0].get<uint64_t>(), e = jo[1].get<uint64_t>();
     if (b > e || e > data_size)
-      fail("tensor '" + name + "' data_offsets [" + std::to_string(b) + ", " +
-           std::to_string(e) + "] lie outside the " + std::to_string(data_size) +
+      fail("tensor '" + name + "' data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
+           "] lie outside the " + std::to_string(data_size) +
            "-byte data section (truncated file?)");
-    if (e - b != numel * dtype_size(rec.dtype))
+    uint64_t need = 0;
+    if (__builtin_mul_overflow(numel, static_cast<uint64_t>(dtype_size(rec.dtype)), &need))
+      fail("tensor '" + name + "' is too large");
+    if (e - b != need)
       fail("tensor '" + name + "' holds " + std::to_string(e - b) + " bytes but its shape needs " +
-           std::to_string(numel * dtype_size(rec.dtype)));
+           std::to_string(need));
+    ranges.push_back({b, e, &name});
     rec.data = base + b;
     rec.nbytes = e - b;
     rec.in_mapping = file_ != nullptr;
     tensors_.emplace(name, std::move(rec));
   }
+  // As the format requires (and the reference implementation checks): the tensors' byte
+  // ranges tile the data section, no two sharing a byte. Overlapping tensors would alias each
+  // other's weights without a word.
+  std::sort(ranges.begin(), ranges.end(), [](const Range &x, const Range &y) {
+    return x.begin != y.begin ? x.begin < y.begin : x.end < y.end;
+  });
+  uint64_t covered = 0;
+  for (const Range &r : ranges) {
+    if (r.begin < covered)
+      fail("tensor '" + *r.name + "' data_offsets [" + std::to_string(r.begin) + ", " +
+           std::to_string(r.end) + "] overlap another tensor's bytes");
+    if (r.begin > covered)
+      fail("bytes [" + std::to_string(covered) + ", " + std::to_string(r.begin) +
+           ") of the data section belong to no tensor");
+    covered = r.end;
+  }
+  if (covered != data_size)
+    fail("bytes [" + std::to_string(covered) + ", " + std::to_string(data_size) +
+         ") of the data section belong to no tensor");
 }
 
 } // namespace plinth

@@ -35,7 +35,8 @@ void TorchCheckpointFile::parse(const uint8_t *data, size_t size) {
     }
   }
   if (prefix.empty()) throw Error(PLINTH_ERR_FORMAT, label_ + ": no data.pkl in the archive");
-  if (auto it = zip.entries().find(prefix + "byteorder"); it != zip.entries().end() && it->second.data) {
+  if (auto it = zip.entries().find(prefix + "byteorder");
+      it != zip.entries().end() && it->second.data) {
     const std::string order(reinterpret_cast<const char *>(it->second.data), it->second.size);
     if (order != "little")
       throw Error(PLINTH_ERR_UNSUPPORTED, label_ + ": big-endian checkpoints are not supported");
@@ -47,18 +48,33 @@ void TorchCheckpointFile::parse(const uint8_t *data, size_t size) {
     auto fail = [&](const std::string &why) {
       throw Error(PLINTH_ERR_FORMAT, label_ + ": tensor '" + pt.name + "': " + why);
     };
-    if (st.size < static_cast<uint64_t>(pt.storage_numel) * es)
+    // Every size below is checked before it is used: the numbers come from the file.
+    uint64_t storage_bytes = 0;
+    if (pt.storage_numel < 0 ||
+        __builtin_mul_overflow(static_cast<uint64_t>(pt.storage_numel), es, &storage_bytes) ||
+        st.size < storage_bytes)
       fail("its storage holds " + std::to_string(st.size) + " bytes but declares " +
            std::to_string(pt.storage_numel) + " elements");
     if (pt.shape.size() > 8) fail("too many dimensions");
+    if (pt.stride.size() != pt.shape.size()) fail("shape and stride differ in length");
     int64_t numel = 1, extent = 0;
     for (size_t d = 0; d < pt.shape.size(); ++d) {
       if (pt.shape[d] < 0 || pt.stride[d] < 0) fail("negative size or stride");
-      numel *= pt.shape[d];
-      extent += (pt.shape[d] - 1) * pt.stride[d];
+      int64_t reach = 0;
+      if (__builtin_mul_overflow(numel, pt.shape[d], &numel) ||
+          (pt.shape[d] > 0 && (__builtin_mul_overflow(pt.shape[d] - 1, pt.stride[d], &reach) ||
+                               __builtin_add_overflow(extent, reach, &extent))))
+        fail("its shape or strides overflow 64 bits");
     }
-    if (pt.offset < 0 || (numel > 0 && pt.offset + extent + 1 > pt.storage_numel))
+    int64_t last = 0;
+    if (pt.offset < 0 || (numel > 0 && (__builtin_add_overflow(pt.offset, extent, &last) ||
+                                        last >= pt.storage_numel)))
       fail("its view reaches past the end of its storage");
+    // A view with more elements than its storage repeats some (stride 0, overlapping strides):
+    // never a stored weight, and gathering it could take any amount of memory.
+    if (numel > pt.storage_numel)
+      fail("its view has " + std::to_string(numel) + " elements over a storage of " +
+           std::to_string(pt.storage_numel) + " (a stride-0 or overlapping view)");
     TensorRecord rec;
     rec.name = pt.name;
     rec.dtype = pt.storage_dtype;
@@ -80,7 +96,8 @@ void TorchCheckpointFile::parse(const uint8_t *data, size_t size) {
       std::vector<int64_t> idx(pt.shape.size(), 0);
       for (int64_t n = 0; n < numel; ++n) {
         int64_t off = 0;
-        for (size_t d = 0; d < idx.size(); ++d) off += idx[d] * pt.stride[d];
+        for (size_t d = 0; d < idx.size(); ++d)
+          off += idx[d] * pt.stride[d];
         std::memcpy(dst + static_cast<size_t>(n) * es, base + static_cast<size_t>(off) * es, es);
         for (size_t d = idx.size(); d-- > 0;) {
           if (++idx[d] < pt.shape[d]) break;

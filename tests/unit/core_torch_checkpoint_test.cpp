@@ -32,7 +32,8 @@ std::vector<uint8_t> to_torch_bin(const plinth::SafetensorsFile &st) {
     test_torch::Tensor t{name, storages.size() - 1, 0, rec.shape, {}};
     int64_t stride = 1;
     t.stride.resize(rec.shape.size());
-    for (size_t d = rec.shape.size(); d-- > 0;) t.stride[d] = stride, stride *= rec.shape[d];
+    for (size_t d = rec.shape.size(); d-- > 0;)
+      t.stride[d] = stride, stride *= rec.shape[d];
     tensors.push_back(std::move(t));
   }
   return test_torch::checkpoint(storages, tensors);
@@ -54,7 +55,8 @@ fs::path make_bin_model(const std::string &case_dir, const std::string &tag) {
   const fs::path dir = fs::temp_directory_path() / ("plinth_bin_" + tag);
   fs::remove_all(dir);
   fs::create_directories(dir);
-  for (auto f : {"config.json", "inputs.safetensors"}) fs::copy_file(src / f, dir / f);
+  for (auto f : {"config.json", "inputs.safetensors"})
+    fs::copy_file(src / f, dir / f);
   plinth::SafetensorsFile st(src / "model.safetensors");
   auto bin = to_torch_bin(st);
   std::ofstream(dir / "pytorch_model.bin", std::ios::binary)
@@ -88,7 +90,7 @@ TEST(TorchCheckpoint, SameTensorsAsSafetensors) {
 TEST(TorchCheckpoint, SharedStoragesStridesAndOffsets) {
   std::vector<test_torch::Storage> st{floats("0", {1, 2, 3, 4, 5, 6})};
   std::vector<test_torch::Tensor> ts{
-      {"a", 0, 0, {2, 3}, {3, 1}},  // the storage as a matrix
+      {"a", 0, 0, {2, 3}, {3, 1}},   // the storage as a matrix
       {"a_t", 0, 0, {3, 2}, {1, 3}}, // its transpose: a strided view
       {"tail", 0, 3, {3}, {1}},      // an offset view (tied weights share storages like this)
   };
@@ -140,6 +142,26 @@ TEST(TorchCheckpoint, RefusesWrongSizes) {
   EXPECT_NE(msg.find("past the end"), std::string::npos) << msg;
 }
 
+// Sizes from the file are checked before use: products that wrap 64 bits, views that would
+// repeat storage elements (a stride-0 view gathered into gigabytes), storages declaring more
+// elements than bytes can hold.
+TEST(TorchCheckpoint, RefusesOverflowingAndRepeatingViews) {
+  std::vector<test_torch::Storage> st{floats("0", {1, 2, 3, 4})};
+  const int64_t big = int64_t{1} << 62;
+  auto msg =
+      error_of(test_torch::checkpoint(st, {{"w", 0, 0, {big, 4}, {0, 1}}}), PLINTH_ERR_FORMAT);
+  EXPECT_NE(msg.find("overflow 64 bits"), std::string::npos) << msg;
+  msg = error_of(test_torch::checkpoint(st, {{"w", 0, 0, {4, 3}, {4, big}}}), PLINTH_ERR_FORMAT);
+  EXPECT_NE(msg.find("overflow 64 bits"), std::string::npos) << msg;
+  // [100000, 4] over 4 floats: every row is the same storage (stride 0).
+  msg = error_of(test_torch::checkpoint(st, {{"w", 0, 0, {100000, 4}, {0, 1}}}), PLINTH_ERR_FORMAT);
+  EXPECT_NE(msg.find("stride-0 or overlapping view"), std::string::npos) << msg;
+  test_torch::Options o;
+  o.numel_delta = big + 1 - 4; // 2^62 + 1 elements: times 4 bytes wraps to 4
+  msg = error_of(test_torch::checkpoint(st, {{"w", 0, 0, {4}, {1}}}, o), PLINTH_ERR_FORMAT);
+  EXPECT_NE(msg.find("declares"), std::string::npos) << msg;
+}
+
 TEST(TorchCheckpoint, RefusesNonZipFiles) {
   std::vector<uint8_t> legacy{0x80, 0x02, 0x8a, 0x0a, 'n', 'o', 't', ' ', 'z', 'i', 'p'};
   auto msg = error_of(legacy, PLINTH_ERR_UNSUPPORTED);
@@ -151,7 +173,8 @@ TEST(TorchCheckpoint, ShardedIndex) {
   fs::rename(dir / "pytorch_model.bin", dir / "pytorch_model-00001-of-00001.bin");
   plinth::SafetensorsFile st(kGolden / "esm2/base/model.safetensors");
   nlohmann::json idx;
-  for (auto &[name, rec] : st.tensors()) idx["weight_map"][name] = "pytorch_model-00001-of-00001.bin";
+  for (auto &[name, rec] : st.tensors())
+    idx["weight_map"][name] = "pytorch_model-00001-of-00001.bin";
   std::ofstream(dir / "pytorch_model.bin.index.json") << idx.dump();
   plinth::Checkpoint ck(dir);
   EXPECT_EQ(ck.tensors().size(), st.tensors().size());
@@ -173,7 +196,8 @@ TEST(TorchCheckpoint, SameOutputsAsSafetensors) {
     t.name = r->name.c_str();
     t.dtype = r->dtype;
     t.ndim = static_cast<int32_t>(r->shape.size());
-    for (int i = 0; i < t.ndim; ++i) t.shape[i] = r->shape[static_cast<size_t>(i)];
+    for (int i = 0; i < t.ndim; ++i)
+      t.shape[i] = r->shape[static_cast<size_t>(i)];
     t.data = const_cast<uint8_t *>(r->data);
     in.push_back(t);
   }

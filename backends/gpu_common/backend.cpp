@@ -223,7 +223,11 @@ plinth_status create(const plinth_backend_options *options, plinth_backend_ctx *
     ctx->err = static_cast<DeviceErrorRecord *>(device_alloc(sizeof(DeviceErrorRecord)));
     if (!ctx->err) throw std::bad_alloc();
     memset_async(ctx->err, 0, sizeof(DeviceErrorRecord), ctx->stream);
-    ctx->blas = blas_open(ctx->stream);
+    const char *order = std::getenv("PLINTH_GPU_TORCH_ORDER");
+    ctx->torch_order = order && std::string(order) == "1";
+    // cuBLAS sums in an order of its own: the torch-order mode takes the project's GEMM, one
+    // FMA chain over k per output as torch's CPU BLAS accumulates.
+    ctx->blas = ctx->torch_order ? nullptr : blas_open(ctx->stream);
     const char *graphs = std::getenv("PLINTH_GPU_GRAPHS");
     ctx->graphs_enabled = !(graphs && std::string(graphs) == "0");
     ctx->description =
@@ -232,7 +236,8 @@ plinth_status create(const plinth_backend_options *options, plinth_backend_ctx *
         std::to_string(info.multiprocessors) + " SMs, " + mib(info.total_memory) + ", driver " +
         std::to_string(info.driver_version) + ", runtime " + std::to_string(info.runtime_version) +
         ", GEMM: " + (ctx->blas ? blas_describe(ctx->blas) : blas_missing_reason()) +
-        (ctx->graphs_enabled ? "" : ", graphs off (PLINTH_GPU_GRAPHS=0)") + ")";
+        (ctx->graphs_enabled ? "" : ", graphs off (PLINTH_GPU_GRAPHS=0)") +
+        (ctx->torch_order ? ", torch rounding order (PLINTH_GPU_TORCH_ORDER=1)" : "") + ")";
     stream_sync(ctx->stream);
     *out = reinterpret_cast<plinth_backend_ctx *>(ctx);
     return PLINTH_OK;

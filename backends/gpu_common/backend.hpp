@@ -89,6 +89,10 @@ struct Context {
   // While graph_begin .. graph_end records: the recording's memory (nullptr otherwise).
   std::shared_ptr<GraphPool> recording;
   bool graphs_enabled = true; // PLINTH_GPU_GRAPHS=0 turns graph_begin off
+  // PLINTH_GPU_TORCH_ORDER=1: attention, softmax and every weight product follow the rounding
+  // order of PyTorch's CPU kernels (as the CPU backend always does), so results can match CPU
+  // references bit for bit; slower, and no vendor BLAS.
+  bool torch_order = false;
   ~Context();
 };
 

@@ -151,7 +151,9 @@ void launch_layer_norm(const float *x, const void *w, int32_t w_dtype, const voi
                        void *stream);
 void launch_rms_norm(const float *x, const void *w, int32_t w_dtype, float eps, float *y,
                      int64_t rows, int64_t width, void *stream);
-void launch_softmax(const float *x, float *y, int64_t rows, int64_t width, void *stream);
+// torch_order: torch's CPU rounding order (torch_order.cuh) instead of tree sums.
+void launch_softmax(const float *x, float *y, int64_t rows, int64_t width, bool torch_order,
+                    void *stream);
 void launch_reduce(int32_t op, const float *x, float *y, int64_t rows, int64_t width, void *stream);
 void launch_argmax(const float *x, int32_t *y, int64_t rows, int64_t width, void *stream);
 void launch_topk(const float *x, int32_t k, float *values, int32_t *indices, int64_t rows,

@@ -11,6 +11,7 @@
 #include "elem.cuh"
 #include "kernels.hpp"
 #include "launch.cuh"
+#include "torch_order.cuh"
 
 namespace plinth::gpu {
 namespace {
@@ -300,6 +301,54 @@ __global__ void attention_probs_kernel(AttentionArgs a) {
   }
 }
 
+// ------------------------------------------------------------------ torch-order kernel
+// grid: (Tq, Hq, B); one block per query, in the rounding order of eager attention on torch's
+// CPU kernels (as the CPU backend computes it): each score one FMA chain over d from 0, then
+// times the scale, plus the bias; masked keys -inf; torch_softmax_row; each output element one
+// FMA chain over the keys in order, keys of zero weight skipped. `scores`: Tk floats per
+// (b, h, query), the probs output itself when it is wanted.
+__global__ void attention_torch_order_kernel(AttentionArgs a, float *scores) {
+  PLINTH_SHARED_ARRAY(float, scratch, 32);
+  resolve_positions(a, true);
+  const int64_t i = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int64_t row = (b * a.Hq + h) * a.Tq + i;
+  const int64_t kh = h / (a.Hq / a.Hkv);
+  const float *qr = a.q + ((b * a.Tq + i) * a.Hq + h) * a.D;
+  float *s = scores + row * a.Tk;
+  float mx = -INFINITY;
+  for (int64_t j = threadIdx.x; j < a.kv_len; j += blockDim.x) {
+    float v = -INFINITY;
+    if (visible(a, b, i, j)) {
+      const float *kr = k_row(a, b, j, kh);
+      float dot = 0.0f;
+      for (int64_t d = 0; d < a.D; ++d)
+        dot = fmaf(qr[d], kr[d], dot);
+      v = __fmul_rn(dot, a.scale);
+      if (a.bias) v = __fadd_rn(v, bias_at(a, b, h, i, j));
+      mx = fmaxf(mx, v);
+    }
+    s[j] = v;
+  }
+  for (int64_t j = a.kv_len + threadIdx.x; j < a.Tk; j += blockDim.x)
+    s[j] = 0.0f; // slots past kv_len: zero weight in probs
+  mx = block_max(mx, scratch);
+  float *orow = a.out + ((b * a.Tq + i) * a.Hq + h) * a.Dv;
+  if (mx == -INFINITY) { // nothing visible: uniform weights over [0, kv_len), block-uniform
+    const float w = a.kv_len ? 1.0f / static_cast<float>(a.kv_len) : 0.0f;
+    for (int64_t j = threadIdx.x; j < a.kv_len; j += blockDim.x)
+      s[j] = w;
+  } else {
+    torch_softmax_row(s, a.kv_len, mx, scratch);
+  }
+  __syncthreads();
+  for (int64_t c = threadIdx.x; c < a.Dv; c += blockDim.x) {
+    float acc = 0.0f;
+    for (int64_t j = 0; j < a.kv_len; ++j)
+      if (s[j] != 0.0f) acc = fmaf(s[j], v_row(a, b, j, kh)[c], acc);
+    orow[c] = acc;
+  }
+}
+
 } // namespace
 
 void launch_attention(const AttentionArgs &args, const AttentionPlan &plan, void *stream) {
@@ -310,6 +359,12 @@ void launch_attention(const AttentionArgs &args, const AttentionPlan &plan, void
   const auto dim = [](const Grid3 &g) {
     return dim3(static_cast<unsigned>(g.x), static_cast<unsigned>(g.y), static_cast<unsigned>(g.z));
   };
+  if (plan.torch_order) {
+    launch_kernel("attention_torch_order_kernel", attention_torch_order_kernel, dim(plan.grid), 128,
+                  0, s, a, a.probs ? a.probs : a.partial);
+    check_launch("attention (torch order)");
+    return;
+  }
   if (plan.tiled) {
     // Above 48 KiB a kernel must opt in to the larger shared memory (per device and kernel;
     // set on every such launch, so a context on another device gets it too).

@@ -5,6 +5,7 @@
 #include "elem.cuh"
 #include "kernels.hpp"
 #include "launch.cuh"
+#include "torch_order.cuh"
 
 namespace plinth::gpu {
 namespace {
@@ -72,6 +73,22 @@ __global__ void softmax_kernel(const float *x, float *y, int64_t rows, int64_t w
   }
 }
 
+// One block per row, in torch's CPU order (PLINTH_GPU_TORCH_ORDER=1).
+__global__ void softmax_torch_order_kernel(const float *x, float *y, int64_t rows, int64_t width) {
+  PLINTH_SHARED_ARRAY(float, scratch, 32);
+  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const float *xr = x + r * width;
+    float *yr = y + r * width;
+    float mx = -INFINITY;
+    for (int64_t j = threadIdx.x; j < width; j += blockDim.x) {
+      mx = fmaxf(mx, xr[j]);
+      yr[j] = xr[j];
+    }
+    mx = block_max(mx, scratch);
+    torch_softmax_row(yr, width, mx, scratch);
+  }
+}
+
 } // namespace
 
 void launch_layer_norm(const float *x, const void *w, int32_t w_dtype, const void *b,
@@ -92,8 +109,16 @@ void launch_rms_norm(const float *x, const void *w, int32_t w_dtype, float eps, 
   check_launch("rms_norm");
 }
 
-void launch_softmax(const float *x, float *y, int64_t rows, int64_t width, void *stream) {
+void launch_softmax(const float *x, float *y, int64_t rows, int64_t width, bool torch_order,
+                    void *stream) {
   if (rows <= 0 || width <= 0) return;
+  if (torch_order) {
+    launch_kernel("softmax_torch_order_kernel", softmax_torch_order_kernel,
+                  static_cast<unsigned>(row_grid(rows)), row_block_threads(width), 0,
+                  as_stream(stream), x, y, rows, width);
+    check_launch("softmax (torch order)");
+    return;
+  }
   launch_kernel("softmax_kernel", softmax_kernel, static_cast<unsigned>(row_grid(rows)),
                 row_block_threads(width), 0, as_stream(stream), x, y, rows, width);
   check_launch("softmax");

@@ -109,6 +109,7 @@ inline size_t attention_row_smem(int64_t D, int64_t Dv) {
 
 // Which kernel attention uses, its launch shape, and the scratch it needs, decided on the host.
 struct AttentionPlan {
+  bool torch_order = false; // one block per query, torch's CPU rounding order
   bool tiled = false;
   int32_t splits = 1;                // row kernel: key chunks per query (flash-decoding)
   size_t smem_bytes = 0;             // dynamic shared memory of the main kernel
@@ -119,11 +120,22 @@ struct AttentionPlan {
 };
 
 // smem_limit: the dynamic shared memory a block may use on this device (with the opt-in
-// where the target has one; kDefaultSharedBytes otherwise).
-inline AttentionPlan plan_attention(const AttentionArgs &a, size_t smem_limit) {
+// where the target has one; kDefaultSharedBytes otherwise). torch_order: the context runs in
+// torch's rounding order (PLINTH_GPU_TORCH_ORDER=1): one block per query keeps its scores in
+// the probs output or in scratch, rows x Tk floats.
+inline AttentionPlan plan_attention(const AttentionArgs &a, size_t smem_limit,
+                                    bool torch_order = false) {
   AttentionPlan p;
   const int64_t rows = a.B * a.Hq * a.Tq;
   p.row_grid = {a.Tq, a.Hq, a.B};
+  if (torch_order) {
+    p.torch_order = true;
+    p.grid = p.row_grid;
+    p.scratch_floats = a.probs ? 0 : rows * a.Tk;
+    if (!grid_ok(p.grid))
+      p.unsupported = "attention: too many queries, heads or batches for the launch grid";
+    return p;
+  }
   // The tiled kernel keeps Dv / 32 accumulators per query in registers; Q, K and V tiles live
   // in shared memory.
   p.tiled = a.Tq > 4 && a.Dv <= kAttnMaxTiledDim && a.D <= kAttnMaxTiledDim &&

@@ -28,7 +28,8 @@ plinth_status rms_norm(plinth_backend_ctx *ctx, const plinth_tensor *x, const pl
 plinth_status softmax(plinth_backend_ctx *ctx, const plinth_tensor *x, plinth_tensor *out) {
   return guarded("softmax", ctx, [&] {
     const Rows r = check_rowwise(x, nullptr, nullptr, out);
-    launch_softmax(f32(x), f32(out), r.count, r.width, stream_of(ctx));
+    launch_softmax(f32(x), f32(out), r.count, r.width, context_of(ctx)->torch_order,
+                   stream_of(ctx));
   });
 }
 

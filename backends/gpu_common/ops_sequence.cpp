@@ -100,7 +100,8 @@ plinth_status attention(plinth_backend_ctx *ctx, const plinth_attention_args *ar
     a.window = args->window;
     a.key_mask = mask ? i32(mask) : nullptr;
     if (B * Hq * Tq == 0 || Dv == 0) return;
-    const AttentionPlan plan = plan_attention(a, context_of(ctx)->smem_limit);
+    const AttentionPlan plan =
+        plan_attention(a, context_of(ctx)->smem_limit, context_of(ctx)->torch_order);
     if (plan.unsupported) fail(plan.unsupported, PLINTH_ERR_UNSUPPORTED);
     if (plan.scratch_floats > 0) {
       float *s = static_cast<float *>(scratch(ctx, static_cast<size_t>(plan.scratch_floats) * 4));

@@ -270,6 +270,11 @@ inline unsigned __ballot_sync(unsigned mask, int predicate) {
   return out;
 }
 
+// Round-to-nearest products and sums that are never fused into an FMA (the emulator's kernels
+// build with -ffp-contract=off as well, so the arithmetic is exactly as written).
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fadd_rn(float a, float b) { return a + b; }
+
 inline float __uint_as_float(unsigned u) {
   float f;
   std::memcpy(&f, &u, 4);

@@ -779,7 +779,7 @@ TEST_P(GpuVsCpu, RealSizes) {
   if (!std::getenv("PLINTH_GPU_BIG_TESTS") && !emu)
     GTEST_SKIP() << "set PLINTH_GPU_BIG_TESTS=1 to run (tools/gpu-check.sh does)";
   const auto gpu_ms = [&](const std::function<plinth_status()> &op, int reps) {
-    if (emu) return 0.0; // an emulator's time says nothing about a GPU's
+    if (emu) return 0.0;                        // an emulator's time says nothing about a GPU's
     EXPECT_EQ(op(), PLINTH_OK) << last_error(); // warm-up
     EXPECT_EQ(g_->synchronize(gpu_), PLINTH_OK) << last_error();
     const auto t0 = std::chrono::steady_clock::now();
@@ -904,6 +904,84 @@ TEST_P(GpuVsCpu, RealSizes) {
   BOTH(c_->topk(cpu_, logits.cpu, 40, tv.cpu, ti.cpu),
        g_->topk(gpu_, logits.gpu, 40, tv.gpu, ti.gpu), "topk");
   expect_close(ti, 0, 0, "topk 40 of [16, 32000]");
+}
+
+// PLINTH_GPU_TORCH_ORDER=1: attention, softmax and prompt-sized weight products in the rounding
+// order of torch's CPU kernels, as the CPU backend always computes them: bit for bit equal.
+TEST_P(GpuVsCpu, TorchOrderIsBitExact) {
+  if (std::string(GetParam()) == "cpu") GTEST_SKIP() << "the CPU backend is always torch-ordered";
+  setenv("PLINTH_GPU_TORCH_ORDER", "1", 1);
+  plinth_backend_options o{};
+  o.struct_size = sizeof o;
+  plinth_backend_ctx *exact = nullptr;
+  const plinth_status st = plugin_->vt->create(&o, &exact);
+  unsetenv("PLINTH_GPU_TORCH_ORDER");
+  ASSERT_EQ(st, PLINTH_OK) << last_error();
+  EXPECT_NE(std::string(plugin_->vt->describe(exact)).find("torch rounding order"),
+            std::string::npos);
+  // Tensors of the exact context, filled from the same bytes as the fixture's pairs.
+  const auto copy = [&](const Pair &p) {
+    plinth_tensor *t = nullptr;
+    const auto bytes = read(c_, cpu_, p.cpu);
+    EXPECT_EQ(
+        g_->tensor_from_host(exact, p.cpu->dtype, p.cpu->ndim, p.cpu->shape, bytes.data(), 0, &t),
+        PLINTH_OK)
+        << last_error();
+    return t;
+  };
+  std::vector<plinth_tensor *> made;
+  const auto same_bits = [&](const Pair &cpu_side, plinth_tensor *t, const std::string &what) {
+    made.push_back(t);
+    std::vector<uint8_t> got(read(c_, cpu_, cpu_side.cpu).size());
+    ASSERT_EQ(g_->read(exact, t, got.data(), got.size(), 0), PLINTH_OK) << last_error();
+    EXPECT_EQ(read(c_, cpu_, cpu_side.cpu), got) << what;
+  };
+  // Attention with everything: GQA, padding mask, causal window, bias, probs, large values.
+  const int64_t B = 2, T = 13, Hq = 4, Hkv = 2, D = 24;
+  Pair q = rand({B, T, Hq, D}, 60, PLINTH_DTYPE_F32, -30.0f, 30.0f);
+  Pair k = rand({B, T, Hkv, D}, 61, PLINTH_DTYPE_F32, -30.0f, 30.0f);
+  Pair v = rand({B, T, Hkv, D}, 62, PLINTH_DTYPE_F32, -30.0f, 30.0f);
+  Pair bias = rand({B, Hq, T, T}, 63);
+  std::vector<int32_t> m(static_cast<size_t>(B * T), 1);
+  m[static_cast<size_t>(T + 11)] = m[static_cast<size_t>(T + 12)] = 0;
+  Pair mask = ints({B, T}, m), out = zeros({B, T, Hq, D}), probs = zeros({B, Hq, T, T});
+  plinth_attention_args a{};
+  a.struct_size = sizeof a;
+  a.scale = 1.0f / std::sqrt(static_cast<float>(D));
+  a.causal = 1;
+  a.window = 9;
+  plinth_attention_args ac = a, ag = a;
+  ac.q = q.cpu, ac.k = k.cpu, ac.v = v.cpu, ac.out = out.cpu, ac.key_mask = mask.cpu;
+  ac.bias = bias.cpu, ac.probs = probs.cpu;
+  ag.q = copy(q), ag.k = copy(k), ag.v = copy(v), ag.key_mask = copy(mask), ag.bias = copy(bias);
+  for (const plinth_tensor *t : {ag.q, ag.k, ag.v, ag.key_mask, ag.bias})
+    made.push_back(const_cast<plinth_tensor *>(t));
+  ag.out = copy(out);
+  ag.probs = copy(probs);
+  ASSERT_EQ(c_->attention(cpu_, &ac), PLINTH_OK) << last_error();
+  ASSERT_EQ(g_->attention(exact, &ag), PLINTH_OK) << last_error();
+  same_bits(out, ag.out, "attention out");
+  same_bits(probs, ag.probs, "attention probs");
+  // Softmax over rows of several lengths (the 16-lane sum's tails).
+  for (int64_t width : {1, 15, 16, 17, 100}) {
+    Pair x = rand({3, width}, 64, PLINTH_DTYPE_F32, -20.0f, 20.0f), y = zeros({3, width});
+    plinth_tensor *gx = copy(x), *gy = copy(y);
+    made.push_back(gx);
+    ASSERT_EQ(c_->softmax(cpu_, x.cpu, y.cpu), PLINTH_OK) << last_error();
+    ASSERT_EQ(g_->softmax(exact, gx, gy), PLINTH_OK) << last_error();
+    same_bits(y, gy, "softmax width " + std::to_string(width));
+  }
+  // A prompt-sized product: one FMA chain over k from 0, then the bias.
+  Pair x = rand({37, 96}, 65, PLINTH_DTYPE_F32, -50.0f, 50.0f), w = rand({70, 96}, 66);
+  Pair bb = rand({70}, 67), y = zeros({37, 70});
+  plinth_tensor *gx = copy(x), *gw = copy(w), *gb = copy(bb), *gy = copy(y);
+  made.insert(made.end(), {gx, gw, gb});
+  ASSERT_EQ(c_->linear(cpu_, x.cpu, w.cpu, bb.cpu, y.cpu), PLINTH_OK) << last_error();
+  ASSERT_EQ(g_->linear(exact, gx, gw, gb, gy), PLINTH_OK) << last_error();
+  same_bits(y, gy, "linear [37, 96] x [70, 96]^T");
+  for (plinth_tensor *t : made)
+    g_->tensor_free(exact, t);
+  plugin_->vt->destroy(exact);
 }
 
 TEST_P(GpuVsCpu, Conv1dDepthwise) {

@@ -15,21 +15,32 @@ const plinth_host_api *g_host = nullptr;
 // ------------------------------------------------------------------ memory
 
 namespace {
+#if defined(PLINTH_GPU_EMU)
+// The host target checks every access against the end of its allocation: blocks are exactly
+// as large as asked (to the 16 bytes its allocations are granular in), a cached block serves
+// only a request of its own size, and it comes back poisoned as fresh memory does.
+constexpr bool kExactBlocks = true;
+size_t round_size(size_t bytes) { return std::max<size_t>(16, (bytes + 15) / 16 * 16); }
+#else
+constexpr bool kExactBlocks = false;
 size_t round_size(size_t bytes) {
   // Small blocks in 512-byte steps, large ones in 2 MiB steps, so that tensors of similar
   // size (the same op on the next decode step) find each other's blocks.
   const size_t step = bytes < (size_t{1} << 20) ? 512 : (size_t{2} << 20);
   return std::max<size_t>(step, (bytes + step - 1) / step * step);
 }
+#endif
 } // namespace
 
 std::pair<void *, size_t> Allocator::allocate(size_t bytes) {
   const size_t size = round_size(bytes);
   auto it = free_.lower_bound(size);
-  if (it != free_.end() && it->first <= size + size / 2 + 4096) {
+  if (it != free_.end() &&
+      (kExactBlocks ? it->first == size : it->first <= size + size / 2 + 4096)) {
     std::pair<void *, size_t> block{it->second, it->first};
     cached_ -= it->first;
     free_.erase(it);
+    if (kExactBlocks && stream_) memset_async(block.first, 0xff, block.second, stream_);
     return block;
   }
   void *p = device_alloc(size);
@@ -217,6 +228,7 @@ plinth_status create(const plinth_backend_options *options, plinth_backend_ctx *
     ctx = new Context();
     ctx->device = index;
     ctx->stream = stream_create();
+    ctx->alloc.set_stream(ctx->stream);
     const DeviceInfo info = device_info(index);
     ctx->alloc.set_limit(info.total_memory / 4);
     ctx->smem_limit = info.smem_per_block_optin;

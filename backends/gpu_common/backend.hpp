@@ -37,8 +37,11 @@ public:
   void release(void *p, size_t size) noexcept;
   void release_cache() noexcept;
   void set_limit(size_t bytes) { limit_ = bytes; }
+  // The context's stream, for work the allocator orders after earlier users of a block.
+  void set_stream(void *stream) { stream_ = stream; }
 
 private:
+  void *stream_ = nullptr;
   std::multimap<size_t, void *> free_;
   size_t cached_ = 0;
   size_t limit_ = size_t{1} << 30;

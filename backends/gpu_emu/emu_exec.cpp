@@ -23,6 +23,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <sched.h>
 #include <stdexcept>
 #include <string>
 #include <sys/mman.h>
@@ -38,6 +39,17 @@ namespace plinth::emu {
 thread_local Lane *t_lane = nullptr;
 
 namespace {
+
+// PLINTH_GPU_EMU_ORDER=reverse resumes a block's threads from the last to the first: a kernel
+// whose result depends on which thread of a block runs first (a race through global memory,
+// which the shared-memory checks cannot see) then gives other numbers.
+bool reverse_order() {
+  static const bool r = [] {
+    const char *s = std::getenv("PLINTH_GPU_EMU_ORDER");
+    return s && std::string(s) == "reverse";
+  }();
+  return r;
+}
 
 struct KernelFault : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -194,7 +206,8 @@ struct BlockRun {
       });
     for (;;) {
       bool progressed = false, all_done = true;
-      for (int t = 0; t < n && fault.empty(); ++t) {
+      for (int k = 0; k < n && fault.empty(); ++k) {
+        const int t = reverse_order() ? n - 1 - k : k;
         if (state[static_cast<size_t>(t)] == kDone) continue;
         all_done = false;
         if (state[static_cast<size_t>(t)] != kRunnable) continue;
@@ -227,7 +240,7 @@ struct BlockRun {
              " wait at __syncthreads, " + std::to_string(at_warp) + " wait in a warp shuffle, " +
              std::to_string(done) +
              " have returned (a barrier or shuffle that not every thread of the block or warp "
-             "reaches hangs on a GPU)");
+             "reaches is undefined behaviour in CUDA: it hangs, or silently mixes data)");
   }
 };
 
@@ -242,7 +255,10 @@ class Pool {
 public:
   explicit Pool(int helpers) {
     for (int i = 0; i < helpers; ++i)
-      threads_.emplace_back([this] { work(); });
+      threads_.emplace_back([this] {
+        enable_fault_reports_on_this_thread();
+        work();
+      });
   }
   ~Pool() {
     {
@@ -324,8 +340,12 @@ int worker_count() {
       const int v = std::atoi(s);
       if (v >= 1 && v <= 256) return v;
     }
-    const unsigned hw = std::thread::hardware_concurrency();
-    return static_cast<int>(hw ? std::min(hw, 64u) : 2u);
+    // The CPUs this process may run on (a container's share), not the machine's count.
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    if (cpus <= 0) cpus = static_cast<int>(std::thread::hardware_concurrency());
+    return std::clamp(cpus, 1, 64);
   }();
   return n;
 }
@@ -338,17 +358,23 @@ std::string execute_launch(const LaunchDesc &l) {
   install_fault_handler();
   pool().run(nblocks, [&](int64_t i) {
     if (failed.load(std::memory_order_relaxed)) return; // the GPU stops the grid too
-    if (!t_block) t_block = std::make_unique<BlockRun>();
-    BlockRun &b = *t_block;
-    uint3 idx;
-    idx.x = static_cast<unsigned>(i % l.grid.x);
-    idx.y = static_cast<unsigned>(i / l.grid.x % l.grid.y);
-    idx.z = static_cast<unsigned>(i / (static_cast<int64_t>(l.grid.x) * l.grid.y));
-    b.reset(l, idx);
-    b.run();
-    if (!b.fault.empty()) {
+    std::string fault;
+    try {
+      if (!t_block) t_block = std::make_unique<BlockRun>();
+      BlockRun &b = *t_block;
+      uint3 idx;
+      idx.x = static_cast<unsigned>(i % l.grid.x);
+      idx.y = static_cast<unsigned>(i / l.grid.x % l.grid.y);
+      idx.z = static_cast<unsigned>(i / (static_cast<int64_t>(l.grid.x) * l.grid.y));
+      b.reset(l, idx);
+      b.run();
+      fault = b.fault;
+    } catch (const std::exception &e) { // the emulator itself failed (out of memory, ...)
+      fault = std::string("kernel ") + l.name + ": the emulator failed: " + e.what();
+    }
+    if (!fault.empty()) {
       std::lock_guard<std::mutex> lock(fault_mu);
-      if (first_fault.empty()) first_fault = b.fault;
+      if (first_fault.empty()) first_fault = fault;
       failed = true;
     }
   });
@@ -515,7 +541,8 @@ void on_fault(int sig, siginfo_t *info, void *uctx) {
       return;
     }
     signal(sig, SIG_DFL);
-    return; // the access repeats and the default action ends the process
+    if (info->si_code <= 0) raise(sig); // sent by kill()/raise(): deliver it again
+    return; // a real fault: the access repeats and the default action ends the process
   }
   const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
   bool write = false;
@@ -541,6 +568,25 @@ void on_fault(int sig, siginfo_t *info, void *uctx) {
 }
 
 } // namespace
+
+void enable_fault_reports_on_this_thread() {
+  struct AltStack {
+    std::vector<char> memory;
+    ~AltStack() {
+      if (memory.empty()) return;
+      stack_t off{};
+      off.ss_flags = SS_DISABLE;
+      sigaltstack(&off, nullptr);
+    }
+  };
+  thread_local AltStack alt;
+  if (!alt.memory.empty()) return;
+  alt.memory.resize(64 * 1024);
+  stack_t ss{};
+  ss.ss_sp = alt.memory.data();
+  ss.ss_size = alt.memory.size();
+  sigaltstack(&ss, nullptr);
+}
 
 void install_fault_handler() {
   static std::once_flag once;

@@ -34,6 +34,9 @@ int worker_count();
 // Reports faults (invalid addresses) inside kernels with the kernel, block and thread, then
 // lets the process die; installed once, on first use of the device.
 void install_fault_handler();
+// Gives the calling thread an alternate signal stack, so that a fault report can still be
+// printed when a kernel overflows its fiber's stack. Called by every thread that runs blocks.
+void enable_fault_reports_on_this_thread();
 
 // For fault messages: where `addr` lies relative to the device allocations (no allocation
 // and no lock taken: callable from a signal handler, best effort).

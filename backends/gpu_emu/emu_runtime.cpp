@@ -47,6 +47,7 @@ struct Stream {
     worker.join();
   }
   void drain() {
+    enable_fault_reports_on_this_thread();
     std::unique_lock<std::mutex> lock(m);
     for (;;) {
       work_cv.wait(lock, [&] { return stop || !queue.empty(); });
@@ -56,7 +57,14 @@ struct Stream {
       busy = true;
       const bool skip = !sticky.empty(); // after a fault the GPU runs nothing more
       lock.unlock();
-      std::string failure = skip ? std::string() : op();
+      std::string failure;
+      if (!skip) {
+        try {
+          failure = op();
+        } catch (const std::exception &e) { // the emulator's own failure (out of memory, ...)
+          failure = std::string("gpu-emu: ") + e.what();
+        }
+      }
       op = nullptr;
       lock.lock();
       if (!failure.empty() && sticky.empty()) sticky = std::move(failure);
@@ -254,25 +262,38 @@ Error mem_get_info(size_t *free_bytes, size_t *total_bytes) {
 Error malloc(void **p, size_t bytes) {
   if (!p) return fail(kErrorInvalidValue, "malloc: p is NULL");
   *p = nullptr;
+  if (bytes > total_memory()) // also keeps the arithmetic below from wrapping
+    return fail(kErrorMemoryAllocation, "malloc: " + std::to_string(bytes) +
+                                            " bytes: more than the device's " +
+                                            std::to_string(total_memory()));
   // 16-byte granularity keeps every vector access of the kernels aligned (cudaMalloc gives
   // 256; the kernels ask for at most 16), while the data ends within 15 bytes of the guard.
   const size_t rounded = (std::max<size_t>(bytes, 1) + 15) / 16 * 16;
   const size_t data_pages = (rounded + kPage - 1) / kPage;
   {
+    // Reserved before mapping, so two threads cannot both pass the check.
     std::lock_guard<std::mutex> lock(g_mem_mu);
     if (g_in_use + data_pages * kPage > total_memory())
       return fail(kErrorMemoryAllocation, "malloc: " + std::to_string(bytes) +
                                               " bytes: out of device memory (" +
                                               std::to_string(g_in_use) + " of " +
                                               std::to_string(total_memory()) + " in use)");
+    g_in_use += data_pages * kPage;
   }
+  const auto unreserve = [&] {
+    std::lock_guard<std::mutex> lock(g_mem_mu);
+    g_in_use -= data_pages * kPage;
+  };
   const size_t map_size = (data_pages + 2) * kPage;
   char *map = static_cast<char *>(
       mmap(nullptr, map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
-  if (map == MAP_FAILED)
+  if (map == MAP_FAILED) {
+    unreserve();
     return fail(kErrorMemoryAllocation, "malloc: " + std::to_string(bytes) + " bytes: mmap failed");
+  }
   if (mprotect(map + kPage, data_pages * kPage, PROT_READ | PROT_WRITE) != 0) {
     munmap(map, map_size);
+    unreserve();
     return fail(kErrorMemoryAllocation, "malloc: mprotect failed");
   }
   char *data = map + kPage + data_pages * kPage - rounded;
@@ -285,7 +306,6 @@ Error malloc(void **p, size_t bytes) {
   {
     std::lock_guard<std::mutex> lock(g_mem_mu);
     g_allocs.emplace(a.data, a);
-    g_in_use += data_pages * kPage;
   }
   *p = data;
   return kSuccess;

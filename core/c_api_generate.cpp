@@ -59,7 +59,9 @@ static GenerateParams params_from(const plinth_generate_options *o) {
   if (p.sampling.top_k < 0) throw Error(PLINTH_ERR_INVALID_ARGUMENT, "top_k must be >= 0");
   if (!(p.sampling.top_p > 0.0f) || p.sampling.top_p > 1.0f)
     throw Error(PLINTH_ERR_INVALID_ARGUMENT, "top_p must be in (0, 1]");
-  if (p.sampling.temperature < 0.0f) throw Error(PLINTH_ERR_INVALID_ARGUMENT, "temperature must be >= 0");
+  // Written so that NaN fails too (it compares false with everything).
+  if (!(p.sampling.temperature >= 0.0f && p.sampling.temperature <= 1e30f))
+    throw Error(PLINTH_ERR_INVALID_ARGUMENT, "temperature must be a finite number >= 0");
   return p;
 }
 
@@ -78,8 +80,8 @@ PLINTH_EXPORT plinth_status plinth_generate_ids(plinth_model *m, const int32_t *
     auto r = generate(*m->model, prompt_ids, batch, n_prompt, attention_mask, p, step_logits);
     const int32_t stride = n_prompt + p.max_new_tokens;
     for (int32_t b = 0; b < batch; ++b)
-      std::memcpy(out_ids + static_cast<size_t>(b) * stride, &r.ids[static_cast<size_t>(b) * r.width],
-                  sizeof(int32_t) * r.width);
+      std::memcpy(out_ids + static_cast<size_t>(b) * stride,
+                  &r.ids[static_cast<size_t>(b) * r.width], sizeof(int32_t) * r.width);
     *out_len = r.width;
   });
 }
@@ -98,11 +100,13 @@ PLINTH_EXPORT plinth_status plinth_generate_text(plinth_model *m, const char *pr
   return guarded([&] {
     require(m && prompt, "model or prompt is NULL");
     const tok::Tokenizer *t = m->model->tokenizer();
-    if (!t) throw Error(PLINTH_ERR_NOT_FOUND, "model has no tokenizer: " + m->model->tokenizer_error());
+    if (!t)
+      throw Error(PLINTH_ERR_NOT_FOUND, "model has no tokenizer: " + m->model->tokenizer_error());
     tok::EncodeOptions eo;
     eo.add_special_tokens = field_or(opts, &plinth_generate_options::add_special, 1) != 0;
     auto enc = t->encode(prompt, eo);
-    if (enc.ids.empty()) throw Error(PLINTH_ERR_INVALID_ARGUMENT, "the prompt encodes to no tokens");
+    if (enc.ids.empty())
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT, "the prompt encodes to no tokens");
     GenerateParams p = params_from(opts);
     auto cb = field_or(opts, &plinth_generate_options::on_token, (plinth_token_fn) nullptr);
     void *ud = field_or(opts, &plinth_generate_options::user_data, (void *)nullptr);
@@ -121,8 +125,8 @@ PLINTH_EXPORT plinth_status plinth_generate_text(plinth_model *m, const char *pr
       }
       return cb ? cb(ud, row, tok, piece.c_str()) == 0 : true;
     };
-    auto r = generate(*m->model, enc.ids.data(), 1, static_cast<int32_t>(enc.ids.size()), nullptr, p,
-                      nullptr);
+    auto r = generate(*m->model, enc.ids.data(), 1, static_cast<int32_t>(enc.ids.size()), nullptr,
+                      p, nullptr);
     std::vector<int32_t> ids(r.ids.begin(), r.ids.begin() + r.width);
     std::string full = t->decode(ids, true);
     std::string cont = full.size() >= prefix.size() && full.compare(0, prefix.size(), prefix) == 0

@@ -1,6 +1,7 @@
 #include "model.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "dtype.hpp"
@@ -13,7 +14,8 @@ namespace plinth {
 namespace {
 std::string join_list(const char *const *list) {
   std::string s;
-  for (; list && *list; ++list) s += (s.empty() ? "" : ", ") + std::string(*list);
+  for (; list && *list; ++list)
+    s += (s.empty() ? "" : ", ") + std::string(*list);
   return s;
 }
 bool in_list(const char *const *list, const std::string &v) {
@@ -27,18 +29,21 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
     : rt_(std::move(rt)) {
   checkpoint_ = std::make_unique<Checkpoint>(dir);
   const std::string model_type = checkpoint_->model_type();
-  const std::string backend_name = opts.backend.empty() ? rt_->config.default_backend : opts.backend;
+  const std::string backend_name =
+      opts.backend.empty() ? rt_->config.default_backend : opts.backend;
   {
     std::lock_guard<std::mutex> lock(rt_->mutex);
     arch_ = &rt_->registry.architecture_for(model_type);
     auto &be = rt_->registry.backend(backend_name);
-    backend_ = std::make_unique<BackendInstance>(be, opts.n_threads ? opts.n_threads : rt_->n_threads);
+    backend_ =
+        std::make_unique<BackendInstance>(be, opts.n_threads ? opts.n_threads : rt_->n_threads);
   }
   const auto *vt = arch_->arch();
   head_ = opts.head;
   if (head_.empty()) {
     const std::string cls = checkpoint_->architecture();
-    const char *h = (!cls.empty() && vt->head_for_class) ? vt->head_for_class(cls.c_str()) : nullptr;
+    const char *h =
+        (!cls.empty() && vt->head_for_class) ? vt->head_for_class(cls.c_str()) : nullptr;
     if (!h && !cls.empty())
       throw Error(PLINTH_ERR_UNSUPPORTED, "plugin '" + arch_->manifest.name +
                                               "' does not know the class '" + cls +
@@ -46,13 +51,15 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
     head_ = h ? h : "base";
   }
   if (!in_list(vt->heads, head_))
-    throw Error(PLINTH_ERR_UNSUPPORTED, "plugin '" + arch_->manifest.name + "' does not serve head '" +
-                                            head_ + "' (it serves: " + join_list(vt->heads) + ")");
+    throw Error(PLINTH_ERR_UNSUPPORTED, "plugin '" + arch_->manifest.name +
+                                            "' does not serve head '" + head_ +
+                                            "' (it serves: " + join_list(vt->heads) + ")");
 
   host_.checkpoint = checkpoint_.get();
   host_.on_progress = opts.on_progress;
   host_.progress_user_data = opts.progress_user_data;
-  for (const auto *t : checkpoint_->tensors()) host_.progress_total += t->nbytes;
+  for (const auto *t : checkpoint_->tensors())
+    host_.progress_total += t->nbytes;
   host_.backend = backend_.get();
   host_.mmap_weights = rt_->config.mmap_weights;
   host_.huge_page_cache = rt_->config.huge_page_cache;
@@ -73,8 +80,8 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
     host_.free_weights();
     if (host_.cancelled) throw Error(PLINTH_ERR_CANCELLED, "loading " + dir + " was cancelled");
     throw Error(st == PLINTH_OK ? PLINTH_ERR_INTERNAL : st,
-                "plugin '" + arch_->manifest.name + "' could not build the model from " + dir + ": " +
-                    last_error());
+                "plugin '" + arch_->manifest.name + "' could not build the model from " + dir +
+                    ": " + last_error());
   }
   if (host_.on_progress) // weights the plugin never asked for still count as done
     host_.on_progress(host_.progress_user_data, host_.progress_total, host_.progress_total);
@@ -97,7 +104,8 @@ int64_t Model::weight_bytes() const {
   int64_t total = 0;
   for (const auto &[key, t] : host_.loaded) {
     int64_t rows = 1;
-    for (int i = 0; i + 1 < t->ndim; ++i) rows *= t->shape[i];
+    for (int i = 0; i + 1 < t->ndim; ++i)
+      rows *= t->shape[i];
     total += rows * static_cast<int64_t>(row_bytes(t->dtype, t->ndim ? t->shape[t->ndim - 1] : 1));
   }
   return total;
@@ -154,22 +162,39 @@ std::vector<HostOutput> Model::forward(const std::vector<plinth_host_tensor> &in
   storage.reserve(inputs.size());
   for (const auto &in : inputs) {
     if (!in.name || !in.data || in.ndim < 1 || in.ndim > PLINTH_MAX_DIMS)
-      throw Error(PLINTH_ERR_INVALID_ARGUMENT, "forward input needs a name, data and 1 to 4 dimensions");
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                  "forward input needs a name, data and 1 to 4 dimensions");
     if (in.dtype != PLINTH_DTYPE_I32 && in.dtype != PLINTH_DTYPE_I64)
       throw Error(PLINTH_ERR_INVALID_ARGUMENT,
                   std::string("forward input '") + in.name + "' must be int32 or int64");
-    size_t n = 1;
+    int64_t n = 1;
     for (int i = 0; i < in.ndim; ++i) {
       if (in.shape[i] <= 0)
-        throw Error(PLINTH_ERR_INVALID_ARGUMENT, std::string("forward input '") + in.name + "' has an empty dimension");
-      n *= static_cast<size_t>(in.shape[i]);
+        throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                    std::string("forward input '") + in.name + "' has an empty dimension");
+      // The product wrapped to a small number before, and plugins then read past the buffer.
+      if (__builtin_mul_overflow(n, in.shape[i], &n) || n > INT32_MAX)
+        throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                    std::string("forward input '") + in.name + "' has more than 2^31 - 1 elements");
     }
-    storage.emplace_back(n);
-    convert_elements(in.data, in.dtype, storage.back().data(), PLINTH_DTYPE_I32, n);
+    if (in.dtype == PLINTH_DTYPE_I64) {
+      // Ids and masks travel as int32: a value outside that range would silently become
+      // another token.
+      const auto *v = static_cast<const int64_t *>(in.data);
+      for (int64_t i = 0; i < n; ++i)
+        if (v[i] < INT32_MIN || v[i] > INT32_MAX)
+          throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                      std::string("forward input '") + in.name + "': element " + std::to_string(i) +
+                          " = " + std::to_string(v[i]) + " does not fit in int32");
+    }
+    storage.emplace_back(static_cast<size_t>(n));
+    convert_elements(in.data, in.dtype, storage.back().data(), PLINTH_DTYPE_I32,
+                     static_cast<size_t>(n));
     plinth_host_tensor c = in;
     c.dtype = PLINTH_DTYPE_I32;
     c.data = storage.back().data();
-    for (int i = in.ndim; i < PLINTH_MAX_DIMS; ++i) c.shape[i] = 1;
+    for (int i = in.ndim; i < PLINTH_MAX_DIMS; ++i)
+      c.shape[i] = 1;
     conv.push_back(c);
   }
   OutputSink sink{backend_.get(), hidden_states, &wanted, {}, {}};
@@ -184,7 +209,8 @@ std::vector<HostOutput> Model::forward(const std::vector<plinth_host_tensor> &in
   set_last_error("");
   const plinth_status st = arch_->arch()->forward(arch_model_, &io);
   if (st != PLINTH_OK)
-    throw Error(st, "forward pass of '" + arch_->manifest.name + "' (" + head_ + ") failed: " + last_error());
+    throw Error(st, "forward pass of '" + arch_->manifest.name + "' (" + head_ +
+                        ") failed: " + last_error());
   return std::move(sink.outputs);
 }
 

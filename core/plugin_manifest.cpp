@@ -1,5 +1,7 @@
 #include "plugin_manifest.hpp"
 
+#include <cstdint>
+
 #include <toml++/toml.h>
 
 #include "error.hpp"
@@ -12,21 +14,29 @@ PluginManifest read_plugin_manifest(const std::filesystem::path &path) {
   try {
     t = toml::parse(read_text_file(path, kMaxManifestBytes), path.string());
   } catch (const toml::parse_error &e) {
-    throw Error(PLINTH_ERR_FORMAT, path.string() + ": invalid TOML: " + std::string(e.description()));
+    throw Error(PLINTH_ERR_FORMAT,
+                path.string() + ": invalid TOML: " + std::string(e.description()));
   }
   PluginManifest m;
   m.path = path;
   auto need_str = [&](const char *key) {
     auto v = t[key].value<std::string>();
-    if (!v || v->empty()) throw Error(PLINTH_ERR_FORMAT, path.string() + ": missing \"" + key + "\"");
+    if (!v || v->empty())
+      throw Error(PLINTH_ERR_FORMAT, path.string() + ": missing \"" + key + "\"");
     return *v;
   };
   m.name = need_str("name");
   m.kind = need_str("kind");
   if (m.kind != "architecture" && m.kind != "backend")
-    throw Error(PLINTH_ERR_FORMAT, path.string() + ": kind must be \"architecture\" or \"backend\", not \"" + m.kind + "\"");
+    throw Error(PLINTH_ERR_FORMAT, path.string() +
+                                       ": kind must be \"architecture\" or \"backend\", not \"" +
+                                       m.kind + "\"");
   auto abi = t["abi_version"].value<int64_t>();
   if (!abi || *abi < 0) throw Error(PLINTH_ERR_FORMAT, path.string() + ": missing \"abi_version\"");
+  // A larger number would be truncated into a small one and pass for another version.
+  if (*abi > UINT32_MAX)
+    throw Error(PLINTH_ERR_FORMAT, path.string() + ": abi_version " + std::to_string(*abi) +
+                                       " is not a 32-bit version number");
   m.abi_version = static_cast<uint32_t>(*abi);
   std::filesystem::path lib = need_str("library");
   m.library = lib.is_absolute() ? lib : path.parent_path() / lib;
@@ -37,7 +47,8 @@ PluginManifest read_plugin_manifest(const std::filesystem::path &path) {
   }
   if (auto d = t["description"].value<std::string>()) m.description = *d;
   if (m.serves.empty())
-    throw Error(PLINTH_ERR_FORMAT, path.string() + ": \"" + list_key + "\" must list at least one value");
+    throw Error(PLINTH_ERR_FORMAT,
+                path.string() + ": \"" + list_key + "\" must list at least one value");
   return m;
 }
 

@@ -15,7 +15,8 @@ RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
   try {
     t = toml::parse(read_text_file(path, kMaxManifestBytes), path.string());
   } catch (const toml::parse_error &e) {
-    throw Error(PLINTH_ERR_FORMAT, path.string() + ": invalid TOML: " + std::string(e.description()));
+    throw Error(PLINTH_ERR_FORMAT,
+                path.string() + ": invalid TOML: " + std::string(e.description()));
   }
   RuntimeConfig c;
   for (auto &&[k, v] : t) {
@@ -26,6 +27,15 @@ RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
                                          "' (known: plugin_paths, default_backend, threads, "
                                          "log_level, mmap_weights, huge_page_cache)");
   }
+  // A setting of the wrong type is an error, not silently ignored.
+  const auto require_type = [&](const char *key, bool ok, const char *what) {
+    if (t.contains(key) && !ok)
+      throw Error(PLINTH_ERR_FORMAT, path.string() + ": " + key + " must be " + what);
+  };
+  require_type("plugin_paths", t["plugin_paths"].is_array(), "an array of strings");
+  require_type("default_backend", t["default_backend"].is_string(), "a string");
+  require_type("threads", t["threads"].is_integer(), "an integer");
+  require_type("log_level", t["log_level"].is_string(), "a string");
   if (auto *arr = t["plugin_paths"].as_array()) {
     for (auto &e : *arr) {
       auto s = e.value<std::string>();
@@ -36,12 +46,14 @@ RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
   }
   if (auto s = t["default_backend"].value<std::string>()) c.default_backend = *s;
   if (auto n = t["threads"].value<int64_t>()) {
-    if (*n < 0 || *n > 1024) throw Error(PLINTH_ERR_FORMAT, path.string() + ": threads out of range");
+    if (*n < 0 || *n > 1024)
+      throw Error(PLINTH_ERR_FORMAT, path.string() + ": threads out of range");
     c.threads = static_cast<int32_t>(*n);
   }
   if (auto s = t["log_level"].value<std::string>()) {
     c.log_level = log_level_from_name(*s);
-    if (!c.log_level) throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown log_level '" + *s + "'");
+    if (!c.log_level)
+      throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown log_level '" + *s + "'");
   }
   // value<bool>() would also accept numbers
   for (auto [name, field] : {std::pair{"mmap_weights", &c.mmap_weights},

@@ -1,5 +1,7 @@
 // The embedded demo model through the C API alone: every prompt of
 // expected_generations.json must produce exactly the recorded greedy token ids.
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -38,11 +40,14 @@ TEST(DemoModel, GreedyGenerationsMatchTransformers) {
   for (auto &[prompt, gen] : expected["generations"].items()) {
     const auto want = gen["ids"].get<std::vector<int32_t>>();
     plinth_encoding *enc = nullptr;
-    ASSERT_EQ(plinth_tokenize(tok, prompt.c_str(), -1, nullptr, &enc), PLINTH_OK) << plinth_last_error();
-    std::vector<int32_t> ids(plinth_encoding_ids(enc), plinth_encoding_ids(enc) + plinth_encoding_length(enc));
+    ASSERT_EQ(plinth_tokenize(tok, prompt.c_str(), -1, nullptr, &enc), PLINTH_OK)
+        << plinth_last_error();
+    std::vector<int32_t> ids(plinth_encoding_ids(enc),
+                             plinth_encoding_ids(enc) + plinth_encoding_length(enc));
     plinth_encoding_free(enc);
     ASSERT_LT(ids.size(), want.size());
-    ASSERT_TRUE(std::equal(ids.begin(), ids.end(), want.begin())) << "prompt tokens differ for: " << prompt;
+    ASSERT_TRUE(std::equal(ids.begin(), ids.end(), want.begin()))
+        << "prompt tokens differ for: " << prompt;
 
     plinth_generate_options go;
     plinth_generate_options_init(&go, sizeof go);
@@ -59,7 +64,8 @@ TEST(DemoModel, GreedyGenerationsMatchTransformers) {
 
     std::vector<char> text(8192);
     size_t needed = 0;
-    ASSERT_EQ(plinth_detokenize(tok, out.data(), len, 1, text.data(), text.size(), &needed), PLINTH_OK);
+    ASSERT_EQ(plinth_detokenize(tok, out.data(), len, 1, text.data(), text.size(), &needed),
+              PLINTH_OK);
     EXPECT_EQ(std::string(text.data()), gen["text"].get<std::string>());
   }
 }
@@ -83,5 +89,52 @@ TEST(CApi, UnknownDtypeIsRejected) {
   plinth_model *m = nullptr;
   EXPECT_EQ(plinth_model_load(rt, PLINTH_DEMO_MODEL_DIR, &mo, &m), PLINTH_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(plinth_last_error()).find("f7"), std::string::npos);
+  plinth_runtime_free(rt);
+}
+
+// Misuse the C API can catch is refused with a message, never computed with.
+TEST(CApi, NonsenseArgumentsAreRefused) {
+  plinth_runtime *rt = nullptr;
+  ASSERT_EQ(plinth_runtime_create(nullptr, &rt), PLINTH_OK);
+  plinth_model *m = nullptr;
+  ASSERT_EQ(plinth_model_load(rt, PLINTH_DEMO_MODEL_DIR, nullptr, &m), PLINTH_OK)
+      << plinth_last_error();
+  const int32_t prompt[3] = {1, 2, 3};
+  int32_t out[8] = {};
+  int32_t len = 0;
+  plinth_generate_options g;
+  plinth_generate_options_init(&g, sizeof g);
+  g.max_new_tokens = 2;
+  g.temperature = std::nanf(""); // NaN passed the >= 0 check before and sampled garbage
+  EXPECT_EQ(plinth_generate_ids(m, prompt, 1, 3, nullptr, &g, out, &len, nullptr),
+            PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(plinth_last_error()).find("temperature"), std::string::npos);
+  g.temperature = 0.0f;
+  g.max_new_tokens = INT32_MAX; // the prompt length + this wrapped around
+  EXPECT_EQ(plinth_generate_ids(m, prompt, 1, 3, nullptr, &g, out, &len, nullptr),
+            PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(plinth_last_error()).find("int32"), std::string::npos)
+      << plinth_last_error();
+
+  // Forward inputs: an int64 id beyond int32 would become another token; a shape whose
+  // product wraps would make the model read past the buffer.
+  int64_t ids64[2] = {5, int64_t{1} << 33};
+  plinth_host_tensor in{};
+  in.name = "input_ids";
+  in.dtype = PLINTH_DTYPE_I64;
+  in.ndim = 2;
+  in.shape[0] = 1;
+  in.shape[1] = 2;
+  in.data = ids64;
+  plinth_outputs *o = nullptr;
+  EXPECT_EQ(plinth_model_forward(m, &in, 1, nullptr, &o), PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(plinth_last_error()).find("does not fit in int32"), std::string::npos)
+      << plinth_last_error();
+  in.shape[0] = int64_t{1} << 32;
+  in.shape[1] = int64_t{1} << 32; // 2^64 elements: the product was 0
+  EXPECT_EQ(plinth_model_forward(m, &in, 1, nullptr, &o), PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(plinth_last_error()).find("2^31 - 1 elements"), std::string::npos)
+      << plinth_last_error();
+  plinth_model_free(m);
   plinth_runtime_free(rt);
 }

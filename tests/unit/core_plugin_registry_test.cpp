@@ -39,6 +39,15 @@ TEST(PluginRegistry, RejectsManifestWithOtherAbiWithoutOpening) {
   EXPECT_NE(e->message.find("ABI version 0"), std::string::npos) << e->message;
 }
 
+TEST(PluginRegistry, AbiVersionBeyond32BitsIsRejected) {
+  PluginRegistry r;
+  r.discover({PLINTH_TEST_BAD_PLUGIN_DIR});
+  auto *e = find(r, "huge_abi"); // a refused manifest is listed under its file's name
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->state, PLINTH_PLUGIN_STATE_REJECTED);
+  EXPECT_NE(e->message.find("not a 32-bit version number"), std::string::npos) << e->message;
+}
+
 TEST(PluginRegistry, GarbageManifestAndMissingLibraryAreReported) {
   PluginRegistry r;
   r.discover({PLINTH_TEST_BAD_PLUGIN_DIR});

@@ -52,6 +52,18 @@ TEST(RuntimeConfig, BadTomlAndMissingFile) {
   EXPECT_THROW(plinth::read_runtime_config("/no/such/plinth.toml"), plinth::Error);
   EXPECT_THROW(plinth::read_runtime_config(write_toml("log_level = \"loud\"")), plinth::Error);
   EXPECT_THROW(plinth::read_runtime_config(write_toml("mmap_weights = 1")), plinth::Error);
-  EXPECT_THROW(plinth::read_runtime_config(write_toml("huge_page_cache = \"yes\"")),
-               plinth::Error);
+  EXPECT_THROW(plinth::read_runtime_config(write_toml("huge_page_cache = \"yes\"")), plinth::Error);
+}
+
+// A setting of the wrong type was silently ignored, leaving the default in force.
+TEST(RuntimeConfig, WronglyTypedSettingsAreErrors) {
+  for (const char *text : {"threads = \"4\"\n", "default_backend = 3\n", "log_level = 1\n",
+                           "plugin_paths = \"/opt/plugins\"\n", "threads = 2.5\n"}) {
+    try {
+      plinth::read_runtime_config(write_toml(text));
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const plinth::Error &e) {
+      EXPECT_NE(std::string(e.what()).find(" must be "), std::string::npos) << e.what();
+    }
+  }
 }

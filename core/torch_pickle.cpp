@@ -1,6 +1,7 @@
 #include "torch_pickle.hpp"
 
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <variant>
@@ -12,7 +13,10 @@ namespace plinth {
 namespace {
 
 struct Value;
-using ValuePtr = std::shared_ptr<Value>;
+// Values live in the reader's arena and point at each other with plain pointers: a pickle
+// may nest 300,000 levels deep (releasing a shared_ptr tree of that depth recursed until the
+// stack overflowed) or make a list contain itself (a shared_ptr cycle that leaked).
+using ValuePtr = Value *;
 
 // Callables the reader knows. Anything else in a GLOBAL opcode is refused.
 enum class Global { OrderedDict, RebuildTensorV2, RebuildTensor, RebuildParameter, Storage };
@@ -29,87 +33,87 @@ struct Value {
   int64_t i = 0;
   double f = 0;
   std::string s;
-  std::vector<ValuePtr> items;                          // Tuple, List
-  std::vector<std::pair<ValuePtr, ValuePtr>> entries;   // Dict (ordered)
+  std::vector<ValuePtr> items;                        // Tuple, List
+  std::vector<std::pair<ValuePtr, ValuePtr>> entries; // Dict (ordered)
   Global global{};
-  int32_t storage_dtype = 0;                            // Callable Storage
-  StorageRef storage;                                   // StorageV
-  PickledTensor tensor;                                 // TensorV
+  int32_t storage_dtype = 0; // Callable Storage
+  StorageRef storage;        // StorageV
+  PickledTensor tensor;      // TensorV
 };
-
-ValuePtr make(Value::Kind k) {
-  auto v = std::make_shared<Value>();
-  v->kind = k;
-  return v;
-}
 
 struct StorageType {
   const char *name;
   int32_t dtype;
 };
 constexpr StorageType kStorageTypes[] = {
-    {"FloatStorage", PLINTH_DTYPE_F32},  {"HalfStorage", PLINTH_DTYPE_F16},
+    {"FloatStorage", PLINTH_DTYPE_F32},     {"HalfStorage", PLINTH_DTYPE_F16},
     {"BFloat16Storage", PLINTH_DTYPE_BF16}, {"DoubleStorage", PLINTH_DTYPE_F64},
-    {"LongStorage", PLINTH_DTYPE_I64},   {"IntStorage", PLINTH_DTYPE_I32},
-    {"ShortStorage", PLINTH_DTYPE_I16},  {"CharStorage", PLINTH_DTYPE_I8},
-    {"ByteStorage", PLINTH_DTYPE_U8},    {"BoolStorage", PLINTH_DTYPE_BOOL},
+    {"LongStorage", PLINTH_DTYPE_I64},      {"IntStorage", PLINTH_DTYPE_I32},
+    {"ShortStorage", PLINTH_DTYPE_I16},     {"CharStorage", PLINTH_DTYPE_I8},
+    {"ByteStorage", PLINTH_DTYPE_U8},       {"BoolStorage", PLINTH_DTYPE_BOOL},
 };
 
 class Reader {
 public:
-  Reader(const uint8_t *d, size_t n, const std::string &label) : p_(d), end_(d + n), label_(label) {}
+  Reader(const uint8_t *d, size_t n, const std::string &label)
+      : p_(d), end_(d + n), label_(label) {}
 
   std::vector<PickledTensor> run() {
     for (;;) {
       const uint8_t op = u8();
       switch (op) {
-      case 0x80: u8(); break;            // PROTO
-      case 0x95: take(8); break;         // FRAME (protocol 4): just a length prefix
-      case '.': return finish();         // STOP
+      case 0x80: u8(); break;    // PROTO
+      case 0x95: take(8); break; // FRAME (protocol 4): just a length prefix
+      case '.': return finish(); // STOP
       case '(': push(make(Value::Mark)); break;
       case ')': push(make(Value::Tuple)); break;
       case ']': push(make(Value::List)); break;
       case '}': push(make(Value::Dict)); break;
       case 'N': push(make(Value::None)); break;
-      case 0x88: push_bool(true); break;  // NEWTRUE
-      case 0x89: push_bool(false); break; // NEWFALSE
-      case 'J': push_int(static_cast<int32_t>(u32())); break;  // BININT
-      case 'K': push_int(u8()); break;                          // BININT1
-      case 'M': push_int(u16()); break;                         // BININT2
-      case 0x8a: push_int(long1()); break;                      // LONG1
-      case 'G': push_float(); break;                            // BINFLOAT
-      case 'X': push_str(u32()); break;                         // BINUNICODE
-      case 0x8c: push_str(u8()); break;                         // SHORT_BINUNICODE
-      case 0x8d: push_str(static_cast<size_t>(u64())); break;  // BINUNICODE8
-      case 'T': push_str(u32()); break;                         // BINSTRING (py2 pickles)
-      case 'U': push_str(u8()); break;                          // SHORT_BINSTRING
-      case 'q': memo_[u8()] = top(); break;                     // BINPUT
-      case 'r': memo_[u32()] = top(); break;                    // LONG_BINPUT
-      case 0x94: memo_[memo_.size()] = top(); break;            // MEMOIZE
-      case 'h': push(memo_get(u8())); break;                    // BINGET
-      case 'j': push(memo_get(u32())); break;                   // LONG_BINGET
-      case 'c': global_op(); break;                             // GLOBAL
-      case 0x93: stack_global(); break;                         // STACK_GLOBAL
-      case 't': tuple_from_mark(); break;                       // TUPLE
-      case 0x85: tuple_n(1); break;                             // TUPLE1
-      case 0x86: tuple_n(2); break;                             // TUPLE2
-      case 0x87: tuple_n(3); break;                             // TUPLE3
-      case 'l': list_from_mark(); break;                        // LIST
-      case 'd': dict_from_mark(); break;                        // DICT
-      case 'a': append(); break;                                // APPEND
-      case 'e': appends(); break;                               // APPENDS
-      case 's': setitem(); break;                               // SETITEM
-      case 'u': setitems(); break;                              // SETITEMS
-      case 'R': reduce(); break;                                // REDUCE
-      case 'b': pop(); break;                                   // BUILD: state ignored
-      case 'Q': persistent_load(); break;                       // BINPERSID
-      case '0': pop(); break;                                   // POP
+      case 0x88: push_bool(true); break;                      // NEWTRUE
+      case 0x89: push_bool(false); break;                     // NEWFALSE
+      case 'J': push_int(static_cast<int32_t>(u32())); break; // BININT
+      case 'K': push_int(u8()); break;                        // BININT1
+      case 'M': push_int(u16()); break;                       // BININT2
+      case 0x8a: push_int(long1()); break;                    // LONG1
+      case 'G': push_float(); break;                          // BINFLOAT
+      case 'X': push_str(u32()); break;                       // BINUNICODE
+      case 0x8c: push_str(u8()); break;                       // SHORT_BINUNICODE
+      case 0x8d: push_str(static_cast<size_t>(u64())); break; // BINUNICODE8
+      case 'T': push_str(u32()); break;                       // BINSTRING (py2 pickles)
+      case 'U': push_str(u8()); break;                        // SHORT_BINSTRING
+      case 'q': memo_[u8()] = top(); break;                   // BINPUT
+      case 'r': memo_[u32()] = top(); break;                  // LONG_BINPUT
+      case 0x94: memo_[memo_.size()] = top(); break;          // MEMOIZE
+      case 'h': push(memo_get(u8())); break;                  // BINGET
+      case 'j': push(memo_get(u32())); break;                 // LONG_BINGET
+      case 'c': global_op(); break;                           // GLOBAL
+      case 0x93: stack_global(); break;                       // STACK_GLOBAL
+      case 't': tuple_from_mark(); break;                     // TUPLE
+      case 0x85: tuple_n(1); break;                           // TUPLE1
+      case 0x86: tuple_n(2); break;                           // TUPLE2
+      case 0x87: tuple_n(3); break;                           // TUPLE3
+      case 'l': list_from_mark(); break;                      // LIST
+      case 'd': dict_from_mark(); break;                      // DICT
+      case 'a': append(); break;                              // APPEND
+      case 'e': appends(); break;                             // APPENDS
+      case 's': setitem(); break;                             // SETITEM
+      case 'u': setitems(); break;                            // SETITEMS
+      case 'R': reduce(); break;                              // REDUCE
+      case 'b': pop(); break;                                 // BUILD: state ignored
+      case 'Q': persistent_load(); break;                     // BINPERSID
+      case '0': pop(); break;                                 // POP
       default: fail("unsupported pickle opcode 0x" + hex(op));
       }
     }
   }
 
 private:
+  ValuePtr make(Value::Kind k) {
+    arena_.emplace_back();
+    arena_.back().kind = k;
+    return &arena_.back();
+  }
   [[noreturn]] void fail(const std::string &why) const {
     throw Error(PLINTH_ERR_FORMAT, label_ + ": " + why);
   }
@@ -141,7 +145,8 @@ private:
     if (n > 8) fail("integer too large");
     auto b = take(n);
     uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = (v << 8) | b[i];
+    for (int i = n - 1; i >= 0; --i)
+      v = (v << 8) | b[i];
     if (n > 0 && n < 8 && (b[n - 1] & 0x80)) v |= ~uint64_t(0) << (8 * n); // sign-extend
     return static_cast<int64_t>(v);
   }
@@ -177,7 +182,8 @@ private:
   void push_float() {
     auto b = take(8);
     uint64_t u = 0;
-    for (int i = 0; i < 8; ++i) u = (u << 8) | b[i]; // big-endian
+    for (int i = 0; i < 8; ++i)
+      u = (u << 8) | b[i]; // big-endian
     auto v = make(Value::Float);
     std::memcpy(&v->f, &u, 8);
     push(v);
@@ -197,10 +203,14 @@ private:
   }
   void resolve(const std::string &module, const std::string &name) {
     auto v = make(Value::Callable);
-    if (module == "collections" && name == "OrderedDict") v->global = Global::OrderedDict;
-    else if (module == "torch._utils" && name == "_rebuild_tensor_v2") v->global = Global::RebuildTensorV2;
-    else if (module == "torch._utils" && name == "_rebuild_tensor") v->global = Global::RebuildTensor;
-    else if (module == "torch._utils" && name == "_rebuild_parameter") v->global = Global::RebuildParameter;
+    if (module == "collections" && name == "OrderedDict")
+      v->global = Global::OrderedDict;
+    else if (module == "torch._utils" && name == "_rebuild_tensor_v2")
+      v->global = Global::RebuildTensorV2;
+    else if (module == "torch._utils" && name == "_rebuild_tensor")
+      v->global = Global::RebuildTensor;
+    else if (module == "torch._utils" && name == "_rebuild_parameter")
+      v->global = Global::RebuildParameter;
     else if (module == "torch") {
       bool found = false;
       for (const auto &st : kStorageTypes)
@@ -243,7 +253,8 @@ private:
   void tuple_n(int n) {
     auto t = make(Value::Tuple);
     t->items.resize(static_cast<size_t>(n));
-    for (int i = n - 1; i >= 0; --i) t->items[static_cast<size_t>(i)] = pop();
+    for (int i = n - 1; i >= 0; --i)
+      t->items[static_cast<size_t>(i)] = pop();
     push(t);
   }
   void list_from_mark() {
@@ -255,7 +266,8 @@ private:
     auto items = pop_to_mark();
     if (items.size() % 2) fail("odd number of dict items");
     auto d = make(Value::Dict);
-    for (size_t i = 0; i < items.size(); i += 2) d->entries.emplace_back(items[i], items[i + 1]);
+    for (size_t i = 0; i < items.size(); i += 2)
+      d->entries.emplace_back(items[i], items[i + 1]);
     push(d);
   }
   void append() {
@@ -281,7 +293,8 @@ private:
     if (items.size() % 2) fail("odd number of dict items");
     auto d = top();
     if (d->kind != Value::Dict) fail("SETITEMS on a non-dict");
-    for (size_t i = 0; i < items.size(); i += 2) d->entries.emplace_back(items[i], items[i + 1]);
+    for (size_t i = 0; i < items.size(); i += 2)
+      d->entries.emplace_back(items[i], items[i + 1]);
   }
   static std::vector<int64_t> ints(const ValuePtr &t, Reader &r) {
     if (t->kind != Value::Tuple && t->kind != Value::List) r.fail("expected a tuple of integers");
@@ -310,12 +323,14 @@ private:
       t->tensor.offset = args->items[1]->i;
       t->tensor.shape = ints(args->items[2], *this);
       t->tensor.stride = ints(args->items[3], *this);
-      if (t->tensor.shape.size() != t->tensor.stride.size()) fail("tensor shape and stride differ in rank");
+      if (t->tensor.shape.size() != t->tensor.stride.size())
+        fail("tensor shape and stride differ in rank");
       push(t);
       return;
     }
     case Global::RebuildParameter:
-      if (args->items.empty() || args->items[0]->kind != Value::TensorV) fail("malformed parameter record");
+      if (args->items.empty() || args->items[0]->kind != Value::TensorV)
+        fail("malformed parameter record");
       push(args->items[0]);
       return;
     case Global::Storage: fail("storage types cannot be called");
@@ -351,6 +366,7 @@ private:
 
   const uint8_t *p_, *end_;
   std::string label_;
+  std::deque<Value> arena_; // every value of the pickle; stable addresses, freed flat
   std::vector<ValuePtr> stack_;
   std::map<uint64_t, ValuePtr> memo_;
 };

@@ -237,6 +237,27 @@ private:
   int32_t pad_id_ = 0;
 };
 
+// The components are built recursively (a Sequence holds components); real files nest two or
+// three levels. A file nesting thousands would overflow the stack, so depth is measured first,
+// without recursion.
+constexpr int kMaxComponentDepth = 64;
+
+void check_component_depth(const json &j, const char *key) {
+  const auto it = j.find(key);
+  if (it == j.end()) return;
+  std::vector<std::pair<const json *, int>> todo{{&*it, 1}};
+  while (!todo.empty()) {
+    const auto [node, depth] = todo.back();
+    todo.pop_back();
+    if (depth > kMaxComponentDepth)
+      throw Error(PLINTH_ERR_FORMAT, std::string("\"") + key + "\" nests deeper than " +
+                                         std::to_string(kMaxComponentDepth) + " levels");
+    if (node->is_structured())
+      for (const auto &child : *node)
+        todo.emplace_back(&child, depth + 1);
+  }
+}
+
 } // namespace
 
 std::unique_ptr<Tokenizer> make_json_tokenizer(const json &j, const TokenizerConfig &cfg,
@@ -245,6 +266,8 @@ std::unique_ptr<Tokenizer> make_json_tokenizer(const json &j, const TokenizerCon
     if (!j.is_object()) {
       throw Error(PLINTH_ERR_FORMAT, "expected a JSON object");
     }
+    for (const char *key : {"normalizer", "pre_tokenizer", "post_processor", "decoder"})
+      check_component_depth(j, key);
     return std::make_unique<JsonTokenizer>(j, cfg);
   } catch (const Error &e) {
     throw Error(e.status(), what + ": " + e.what());

@@ -107,6 +107,31 @@ TEST(TokenizerErrors, UnknownModelType) {
   expect_load_error(d.path(), PLINTH_ERR_UNSUPPORTED, "Telepathy");
 }
 
+// 30,000 nested Sequence components overflowed the stack while the pipeline was built.
+TEST(TokenizerErrors, DeeplyNestedSequencesAreRefused) {
+  json j = json::parse(slurp(kTokDir / "llama_spm" / "tokenizer.json"));
+  for (const char *key : {"normalizer", "pre_tokenizer", "decoder", "post_processor"}) {
+    const char *list = std::string(key) == "normalizer"      ? "normalizers"
+                       : std::string(key) == "pre_tokenizer" ? "pretokenizers"
+                       : std::string(key) == "decoder"       ? "decoders"
+                                                             : "processors";
+    std::string text;
+    for (int i = 0; i < 30000; ++i)
+      text += std::string("{\"type\":\"Sequence\",\"") + list + "\":[";
+    text += "null";
+    for (int i = 0; i < 30000; ++i)
+      text += "]}";
+    // Spliced in as text: serialising a 30,000-deep json value would recurse too.
+    json nested = j;
+    nested[key] = "@NESTED@";
+    std::string file = nested.dump();
+    file.replace(file.find("\"@NESTED@\""), 10, text);
+    ScratchDir d(std::string("nested_") + key);
+    d.write("tokenizer.json", file);
+    expect_load_error(d.path(), PLINTH_ERR_FORMAT, "nests deeper than 64 levels");
+  }
+}
+
 TEST(TokenizerErrors, UnknownPipelineComponent) {
   json j = json::parse(slurp(kTokDir / "llama_spm" / "tokenizer.json"));
   j["pre_tokenizer"] = {{"type", "Mystery"}};

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace plinth::cpu {
 void release_block(const BlockCache::Block &block) {
@@ -33,8 +34,23 @@ constexpr size_t kHugePage = size_t{2} << 20;
 // are physically contiguous, which the hardware prefetcher follows past 4 KiB boundaries —
 // decoding streams such weights ~10% faster than 4 KiB page-cache pages (Zen 5, two
 // threads). Sets *mapped to the mapping's length, or 0 for calloc'd memory.
+size_t physical_memory() {
+  static const size_t bytes = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page)
+                                 : SIZE_MAX;
+  }();
+  return bytes;
+}
+
 void *alloc_zeroed(size_t bytes, size_t *mapped) {
   *mapped = 0;
+  // Refused up front: with overcommit the mapping would succeed and the machine would
+  // thrash or be killed while the zero pages are touched (a 134 GB KV cache, say).
+  if (bytes > physical_memory())
+    fail("a tensor of " + std::to_string(bytes) + " bytes is larger than this machine's " +
+             std::to_string(physical_memory()) + " bytes of memory",
+         PLINTH_ERR_OUT_OF_MEMORY);
   if (bytes >= kHugePage) {
     const size_t len = (bytes + 4095) & ~size_t{4095};
     void *p =

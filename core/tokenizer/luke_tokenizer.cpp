@@ -22,6 +22,10 @@ namespace plinth::tok {
 
 namespace {
 
+// Far above any real LUKE configuration (30 and 32), far below what would exhaust memory.
+constexpr int32_t kMaxMentionLength = 4096;
+constexpr int32_t kMaxEntityLength = 1 << 16;
+
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
@@ -61,6 +65,13 @@ public:
     }
     max_entity_length_ = config_int(raw, "max_entity_length", 32);
     max_mention_length_ = config_int(raw, "max_mention_length", 30);
+    // Each entity carries max_mention_length position ids: 2^30 of them took gigabytes.
+    if (max_mention_length_ > kMaxMentionLength || max_entity_length_ > kMaxEntityLength)
+      throw Error(PLINTH_ERR_FORMAT,
+                  "tokenizer_config.json: max_mention_length " +
+                      std::to_string(max_mention_length_) + " / max_entity_length " +
+                      std::to_string(max_entity_length_) + " above the limits " +
+                      std::to_string(kMaxMentionLength) + " / " + std::to_string(kMaxEntityLength));
     unk_entity_ = entity_id(config_string(raw, "entity_unk_token", "[UNK]"));
     mask_entity_ = entity_id(config_string(raw, "entity_mask_token", "[MASK]"));
     mask2_entity_ = entity_id(config_string(raw, "entity_mask2_token", "[MASK2]"));
@@ -187,6 +198,10 @@ public:
     // Entities whose span was cut off by truncation are dropped; then at most max_entities.
     EntityEncoding en;
     en.mention_length = eo.max_mention_length > 0 ? eo.max_mention_length : max_mention_length_;
+    if (en.mention_length > kMaxMentionLength)
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                  "max_mention_length " + std::to_string(en.mention_length) +
+                      " is above the limit of " + std::to_string(kMaxMentionLength));
     en.has_span_positions = task == "entity_span_classification";
     const auto mention = static_cast<size_t>(std::max(en.mention_length, 0));
     for (size_t i = 0; i < entity_ids.size(); ++i) {

@@ -23,7 +23,14 @@ Tensor Weights::opt(const std::string &name, int32_t dtype) const {
 }
 
 Tensor Weights::tied_or_own(const std::string &name, bool tied, const Tensor &shared) const {
-  return !tied && has(name) ? get(name) : shared;
+  if (tied) return shared;
+  // Untied but absent: transformers would start from random weights (with a warning); using
+  // the embeddings instead would give plausible-looking, wrong logits.
+  if (!has(name))
+    fail(PLINTH_ERR_NOT_FOUND, "config.json unties the output matrix (tie_word_embeddings: false) "
+                               "but the checkpoint has no '" +
+                                   name + "'");
+  return get(name);
 }
 
 Tensor Weights::first_of(std::initializer_list<std::string> names, int32_t dtype) const {

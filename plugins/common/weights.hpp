@@ -20,9 +20,9 @@ public:
   Tensor get(const std::string &name, int32_t dtype = -1) const;
   // An empty Tensor when absent.
   Tensor opt(const std::string &name, int32_t dtype = -1) const;
-  // An output matrix that transformers ties to `shared` (the input embeddings) when `tied`:
-  // `name` only when the config unties it AND the checkpoint stores it — save_pretrained
-  // writes a tied matrix once, under the embeddings' name.
+  // An output matrix that transformers ties to `shared` (the input embeddings) when `tied`
+  // (save_pretrained writes a tied matrix once, under the embeddings' name), else `name`,
+  // which must then be in the checkpoint.
   Tensor tied_or_own(const std::string &name, bool tied, const Tensor &shared) const;
   // The first of several accepted spellings (e.g. LayerNorm "weight" or legacy "gamma").
   Tensor first_of(std::initializer_list<std::string> names, int32_t dtype = -1) const;

@@ -2,6 +2,9 @@
 // expected_generations.json must produce exactly the recorded greedy token ids.
 #include <cmath>
 #include <cstdint>
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -137,4 +140,28 @@ TEST(CApi, NonsenseArgumentsAreRefused) {
       << plinth_last_error();
   plinth_model_free(m);
   plinth_runtime_free(rt);
+}
+
+// tie_word_embeddings: false with no output matrix in the checkpoint was silently served by
+// the embeddings (plausible, wrong logits).
+TEST(CApi, UntiedOutputMatrixMustExist) {
+  namespace fs = std::filesystem;
+  const fs::path src = fs::path(PLINTH_TEST_DATA_DIR) / "golden/models/gpt2/causal_lm";
+  const fs::path dir = fs::temp_directory_path() / ("plinth_untied_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto &f : fs::directory_iterator(src))
+    fs::copy(f.path(), dir / f.path().filename());
+  nlohmann::json cfg = nlohmann::json::parse(std::ifstream(dir / "config.json"));
+  ASSERT_TRUE(cfg.value("tie_word_embeddings", true)); // stored once, under the embeddings
+  cfg["tie_word_embeddings"] = false;
+  std::ofstream(dir / "config.json") << cfg.dump();
+  plinth_runtime *rt = nullptr;
+  ASSERT_EQ(plinth_runtime_create(nullptr, &rt), PLINTH_OK);
+  plinth_model *m = nullptr;
+  EXPECT_EQ(plinth_model_load(rt, dir.c_str(), nullptr, &m), PLINTH_ERR_NOT_FOUND);
+  EXPECT_NE(std::string(plinth_last_error()).find("has no 'lm_head.weight'"), std::string::npos)
+      << plinth_last_error();
+  plinth_runtime_free(rt);
+  fs::remove_all(dir);
 }

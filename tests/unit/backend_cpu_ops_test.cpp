@@ -30,6 +30,17 @@ TEST_F(CpuOps, CreateRejectsBadOptions) {
   vt->destroy(other);
 }
 
+// A tensor larger than the machine's memory (a 16 TiB KV cache) is refused with the size
+// asked for, before any page is touched.
+TEST_F(CpuOps, TensorsLargerThanMemoryAreRefused) {
+  const int64_t shape[] = {int64_t{1} << 20, int64_t{1} << 20, 4};
+  plinth_tensor *t = nullptr;
+  EXPECT_EQ(ops->tensor_new(ctx, PLINTH_DTYPE_F32, 3, shape, &t), PLINTH_ERR_OUT_OF_MEMORY);
+  EXPECT_EQ(t, nullptr);
+  EXPECT_NE(last_error().find("a tensor of 17592186044416 bytes is larger than"), std::string::npos)
+      << last_error();
+}
+
 TEST_F(CpuOps, WriteReadViewAndBorrow) {
   plinth_tensor *t = make(PLINTH_DTYPE_F32, {2, 3});
   EXPECT_EQ(get(t), std::vector<float>(6, 0.0f)); // fresh tensors are zero

@@ -92,6 +92,28 @@ TEST(TokenizerErrors, EntitiesNeedALukeTokenizer) {
   EXPECT_THROW(tok->encode_entities("Paris", {}, {{{0, 5}}, {}, {}, 0}), plinth::Error);
 }
 
+// Every entity carries max_mention_length position ids: 2^30 built gigabytes per entity.
+TEST(TokenizerErrors, HugeMentionLengthsAreRefused) {
+  const fs::path mluke = kTokDir / "mluke";
+  const auto tok = plinth::tok::load_tokenizer(mluke);
+  plinth::tok::EntityOptions eo;
+  eo.spans = {{0, 5}};
+  eo.max_mention_length = 1 << 30;
+  try {
+    tok->encode_entities("Paris is nice", {}, eo);
+    ADD_FAILURE() << "accepted";
+  } catch (const plinth::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("above the limit of 4096"), std::string::npos) << e.what();
+  }
+  ScratchDir d("mluke_huge");
+  for (const char *f : {"entity_vocab.json", "sentencepiece.bpe.model", "tokenizer.json"})
+    d.write(f, slurp(mluke / f));
+  json cfg = json::parse(slurp(mluke / "tokenizer_config.json"));
+  cfg["max_mention_length"] = 1 << 30;
+  d.write("tokenizer_config.json", cfg.dump());
+  expect_load_error(d.path(), PLINTH_ERR_FORMAT, "above the limits");
+}
+
 TEST(TokenizerErrors, TruncatedConfigJson) {
   ScratchDir d("badcfg");
   d.write("tokenizer.json", slurp(kTokDir / "llama_spm" / "tokenizer.json"));

@@ -117,6 +117,10 @@ PLINTH_EXPORT void plinth_model_options_init(plinth_model_options *opts, size_t 
 PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *dir,
                                               const plinth_model_options *opts,
                                               plinth_model **out);
+/* Frees the model. Its sessions and its borrowed tokenizer must be freed or no longer used
+ * before: they do not keep the model alive, and using them afterwards is undefined behaviour
+ * (as is freeing a handle twice, or from inside one of the model's own callbacks). NULL is a
+ * no-op. */
 PLINTH_EXPORT void plinth_model_free(plinth_model *model);
 
 typedef struct plinth_model_info {
@@ -167,7 +171,8 @@ PLINTH_EXPORT void plinth_outputs_free(plinth_outputs *outputs);
 
 /* ---------------------------------------------------------------- sessions -------- */
 
-/* Incremental decoding with a KV cache, for batch rows of at most max_tokens in total. */
+/* Incremental decoding with a KV cache, for batch rows of at most max_tokens in total. A
+ * session must be freed before its model (see plinth_model_free). */
 PLINTH_EXPORT plinth_status plinth_session_create(plinth_model *model, int32_t batch,
                                                   int32_t max_tokens, plinth_session **out);
 PLINTH_EXPORT void plinth_session_free(plinth_session *session);
@@ -182,7 +187,9 @@ PLINTH_EXPORT int32_t plinth_session_past(const plinth_session *session);
 /* ---------------------------------------------------------------- generation ------ */
 
 /* Called for each new token of each row. piece: the text the token adds (may be "" for a
- * partial UTF-8 sequence). Return non-zero to stop generation. */
+ * partial UTF-8 sequence). Return non-zero to stop generation. It runs on the generating
+ * thread with the model in use: it must not free the model or call into it; setting a flag
+ * that it then returns is how another thread stops a generation. */
 typedef int32_t (*plinth_token_fn)(void *user_data, int32_t row, int32_t token,
                                    const char *piece);
 

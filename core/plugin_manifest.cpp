@@ -10,9 +10,13 @@
 namespace plinth {
 
 PluginManifest read_plugin_manifest(const std::filesystem::path &path) {
+  return parse_plugin_manifest(read_text_file(path, kMaxManifestBytes), path);
+}
+
+PluginManifest parse_plugin_manifest(const std::string &text, const std::filesystem::path &path) {
   toml::table t;
   try {
-    t = toml::parse(read_text_file(path, kMaxManifestBytes), path.string());
+    t = toml::parse(text, path.string());
   } catch (const toml::parse_error &e) {
     throw Error(PLINTH_ERR_FORMAT,
                 path.string() + ": invalid TOML: " + std::string(e.description()));

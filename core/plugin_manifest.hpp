@@ -25,5 +25,7 @@ struct PluginManifest {
 };
 
 PluginManifest read_plugin_manifest(const std::filesystem::path &path); // throws plinth::Error
+// The same from the manifest's text (`path` names it in errors and anchors `library`).
+PluginManifest parse_plugin_manifest(const std::string &text, const std::filesystem::path &path);
 
 } // namespace plinth

@@ -11,9 +11,13 @@ namespace plinth {
 RuntimeConfig read_runtime_config(const std::filesystem::path &path) {
   if (!std::filesystem::exists(path))
     throw Error(PLINTH_ERR_NOT_FOUND, "config file not found: " + path.string());
+  return parse_runtime_config(read_text_file(path, kMaxManifestBytes), path);
+}
+
+RuntimeConfig parse_runtime_config(const std::string &text, const std::filesystem::path &path) {
   toml::table t;
   try {
-    t = toml::parse(read_text_file(path, kMaxManifestBytes), path.string());
+    t = toml::parse(text, path.string());
   } catch (const toml::parse_error &e) {
     throw Error(PLINTH_ERR_FORMAT,
                 path.string() + ": invalid TOML: " + std::string(e.description()));

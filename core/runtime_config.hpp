@@ -39,5 +39,7 @@ struct RuntimeConfig {
 };
 
 RuntimeConfig read_runtime_config(const std::filesystem::path &path); // throws plinth::Error
+// The same from the file's text (`path` names it in errors and anchors relative plugin_paths).
+RuntimeConfig parse_runtime_config(const std::string &text, const std::filesystem::path &path);
 
 } // namespace plinth

@@ -12,6 +12,7 @@ packages=(
   libgtest-dev googletest
   golang-go python3   # language bindings: hosts/go (cgo), hosts/python (ctypes)
   hipcc               # hip backend (pulls libamdhip64-dev, clang-15, ROCm device libs)
+  clang-15 libclang-common-15-dev  # tools/fuzz.sh: libFuzzer with ASan + UBSan
 )
 
 missing=()

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
-#include "tokenizer/regex.hpp"
 #include "tokenizer/pipeline.hpp"
+#include "tokenizer/regex.hpp"
 #include "tokenizer/utf8.hpp"
 
 namespace plinth::tok {

@@ -11,7 +11,8 @@
 namespace plinth::tok {
 
 NormalizedString::NormalizedString(std::string_view original, int64_t char_base)
-    : text_(original), origin_(char_base) {
+    : text_(original), origin_(char_base),
+      limit_(std::max<size_t>(size_t{1} << 20, original.size() * 64)) {
   align_.resize(text_.size());
   int64_t c = char_base;
   for (size_t i = 0; i < text_.size();) {
@@ -61,7 +62,16 @@ void NormalizedString::map_chars(const std::function<void(char32_t, std::string 
   align_ = std::move(al);
 }
 
+void NormalizedString::check_growth(size_t new_size) const {
+  if (new_size > limit_)
+    throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                "normalization would grow the text to more than " + std::to_string(limit_) +
+                    " bytes (64 times the input, at least 1 MiB): check the normalizers' "
+                    "Replace patterns");
+}
+
 void NormalizedString::replace_range(size_t b, size_t e, std::string_view content) {
+  check_growth(text_.size() - (e - b) + content.size());
   const Span sp = span(b, e);
   text_.replace(b, e - b, content);
   align_.erase(align_.begin() + static_cast<ptrdiff_t>(b),
@@ -86,6 +96,7 @@ void NormalizedString::replace(std::string_view pattern, std::string_view conten
       break;
     }
     const Span sp = span(p, p + pattern.size());
+    check_growth(out.size() + content.size() + (text_.size() - p - pattern.size()));
     out.append(content);
     al.insert(al.end(), content.size(), sp);
     i = p + pattern.size();
@@ -205,6 +216,7 @@ NormalizedString NormalizedString::slice(size_t b, size_t e) const {
   r.align_.assign(align_.begin() + static_cast<ptrdiff_t>(b),
                   align_.begin() + static_cast<ptrdiff_t>(e));
   r.origin_ = span(b, e).start;
+  r.limit_ = limit_;
   return r;
 }
 

@@ -58,9 +58,13 @@ public:
                                             SplitBehavior behavior) const;
 
 private:
+  // Replacements may grow the text, but not without bound: a chain of Replace normalizers grew
+  // 64 KB into 5.6 GB. The limit is 64 times the input, and at least 1 MiB.
+  void check_growth(size_t new_size) const;
   std::string text_;
   std::vector<Span> align_; // one per byte of text_
   int64_t origin_ = 0;
+  size_t limit_ = size_t{1} << 20; // slices inherit their parent's
 };
 
 } // namespace plinth::tok

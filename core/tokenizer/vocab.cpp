@@ -7,17 +7,18 @@
 namespace plinth::tok {
 
 void Vocab::add(std::string token, int32_t id) {
-  // Ids index a dense table; reject absurd ones instead of allocating gigabytes.
-  if (id < 0 || id >= (1 << 26)) {
-    throw Error(PLINTH_ERR_FORMAT, "token id " + std::to_string(id) + " out of range");
+  if (id < 0) throw Error(PLINTH_ERR_FORMAT, "token id " + std::to_string(id) + " is negative");
+  if (id >= kDenseIds) {
+    sparse_[id] = token;
+  } else {
+    const auto i = static_cast<size_t>(id);
+    if (i >= rev_.size()) {
+      rev_.resize(i + 1);
+      has_.resize(i + 1, false);
+    }
+    rev_[i] = token;
+    has_[i] = true;
   }
-  const auto i = static_cast<size_t>(id);
-  if (i >= rev_.size()) {
-    rev_.resize(i + 1);
-    has_.resize(i + 1, false);
-  }
-  rev_[i] = token;
-  has_[i] = true;
   map_[std::move(token)] = id;
 }
 

@@ -23,16 +23,22 @@ public:
     return it == map_.end() ? std::nullopt : std::optional<int32_t>(it->second);
   }
   const std::string *token(int32_t id) const {
-    return id >= 0 && static_cast<size_t>(id) < rev_.size() && has_[static_cast<size_t>(id)]
-               ? &rev_[static_cast<size_t>(id)]
-               : nullptr;
+    if (id >= 0 && static_cast<size_t>(id) < rev_.size())
+      return has_[static_cast<size_t>(id)] ? &rev_[static_cast<size_t>(id)] : nullptr;
+    const auto it = sparse_.find(id);
+    return it == sparse_.end() ? nullptr : &it->second;
   }
   size_t size() const { return map_.size(); }
+
+  // Ids below this index a dense table (real vocabularies: up to ~250k); larger ones, rare
+  // and possibly hostile (one id of 50,000,000 made a 1.5 GB table), a hash map.
+  static constexpr int32_t kDenseIds = 1 << 21;
 
 private:
   std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> map_;
   std::vector<std::string> rev_;
   std::vector<bool> has_;
+  std::unordered_map<int32_t, std::string> sparse_;
 };
 
 // Ids of the "<0xAB>" tokens of byte-fallback vocabularies, indexed by byte; -1 if absent.

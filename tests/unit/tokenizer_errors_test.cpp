@@ -2,6 +2,7 @@
 // crash; plus a few behaviours of the pipeline pieces the golden cases do not pin down.
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <string>
 
@@ -112,6 +113,38 @@ TEST(TokenizerErrors, HugeMentionLengthsAreRefused) {
   cfg["max_mention_length"] = 1 << 30;
   d.write("tokenizer_config.json", cfg.dump());
   expect_load_error(d.path(), PLINTH_ERR_FORMAT, "above the limits");
+}
+
+// One id of 50,000,000 in a vocabulary built a dense table of 1.5 GB: large ids now go to a
+// sparse map, and the token still round-trips.
+TEST(TokenizerErrors, HugeTokenIdsStaySparse) {
+  json j = json::parse(slurp(kTokDir / "bert_cased" / "tokenizer.json"));
+  j["model"]["vocab"]["zzqq"] = 50000000;
+  ScratchDir d("huge_id");
+  d.write("tokenizer.json", j.dump());
+  d.write("tokenizer_config.json", slurp(kTokDir / "bert_cased" / "tokenizer_config.json"));
+  const auto tok = plinth::tok::load_tokenizer(d.path());
+  const int32_t id = 50000000;
+  EXPECT_EQ(tok->decode(std::span<const int32_t>(&id, 1), false), "zzqq");
+}
+
+// Twenty chained Replace normalizers, each doubling every "a": 64 KB would become 64 GB.
+TEST(TokenizerErrors, NormalizersCannotGrowTextWithoutBound) {
+  json j = json::parse(slurp(kTokDir / "gpt2" / "tokenizer.json"));
+  json seq = json::array();
+  for (int i = 0; i < 20; ++i)
+    seq.push_back({{"type", "Replace"}, {"pattern", {{"String", "a"}}}, {"content", "aa"}});
+  j["normalizer"] = {{"type", "Sequence"}, {"normalizers", seq}};
+  ScratchDir d("replace_growth");
+  d.write("tokenizer.json", j.dump());
+  const auto tok = plinth::tok::load_tokenizer(d.path());
+  try {
+    tok->encode(std::string(65536, 'a'), EncodeOptions{});
+    ADD_FAILURE() << "accepted";
+  } catch (const plinth::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("64 times the input"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(tok->encode("bcd", EncodeOptions{}).ids.empty()); // other texts still work
 }
 
 TEST(TokenizerErrors, TruncatedConfigJson) {

@@ -1,6 +1,8 @@
 #include "dtype.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "error.hpp"
 
@@ -95,9 +97,9 @@ uint16_t f32_to_f16(float f) {
   std::memcpy(&u, &f, 4);
   const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
   const uint32_t abs = u & 0x7fffffffu;
-  if (abs > 0x7f800000u) return sign | 0x7e00u; // NaN
+  if (abs > 0x7f800000u) return sign | 0x7e00u;  // NaN
   if (abs >= 0x477ff000u) return sign | 0x7c00u; // overflow to inf (after rounding)
-  if (abs < 0x38800000u) { // subnormal or zero in f16
+  if (abs < 0x38800000u) {                       // subnormal or zero in f16
     if (abs < 0x33000000u) return sign;
     const uint32_t mant = (abs & 0x7fffffu) | 0x800000u;
     const int shift = 113 - static_cast<int>(abs >> 23) + 13; // 126 - exp + 13 - ...
@@ -114,48 +116,59 @@ uint16_t f32_to_f16(float f) {
 }
 
 namespace {
+// Element i of a buffer that may sit at any byte offset (safetensors data sections do not
+// align their tensors): read and written with memcpy, never through a misaligned pointer.
+template <class T> T at(const void *p, size_t i) {
+  T v;
+  std::memcpy(&v, static_cast<const char *>(p) + i * sizeof(T), sizeof(T));
+  return v;
+}
+template <class T> void put(void *p, size_t i, T v) {
+  std::memcpy(static_cast<char *>(p) + i * sizeof(T), &v, sizeof(T));
+}
+
 double load_as_double(const void *src, int32_t dtype, size_t i) {
   switch (dtype) {
-  case PLINTH_DTYPE_F32: return static_cast<const float *>(src)[i];
-  case PLINTH_DTYPE_F16: return f16_to_f32(static_cast<const uint16_t *>(src)[i]);
-  case PLINTH_DTYPE_BF16: return bf16_to_f32(static_cast<const uint16_t *>(src)[i]);
-  case PLINTH_DTYPE_F64: return static_cast<const double *>(src)[i];
-  case PLINTH_DTYPE_I32: return static_cast<const int32_t *>(src)[i];
-  case PLINTH_DTYPE_I64: return static_cast<double>(static_cast<const int64_t *>(src)[i]);
-  case PLINTH_DTYPE_I16: return static_cast<const int16_t *>(src)[i];
-  case PLINTH_DTYPE_I8: return static_cast<const int8_t *>(src)[i];
+  case PLINTH_DTYPE_F32: return at<float>(src, i);
+  case PLINTH_DTYPE_F16: return f16_to_f32(at<uint16_t>(src, i));
+  case PLINTH_DTYPE_BF16: return bf16_to_f32(at<uint16_t>(src, i));
+  case PLINTH_DTYPE_F64: return at<double>(src, i);
+  case PLINTH_DTYPE_I32: return at<int32_t>(src, i);
+  case PLINTH_DTYPE_I64: return static_cast<double>(at<int64_t>(src, i));
+  case PLINTH_DTYPE_I16: return at<int16_t>(src, i);
+  case PLINTH_DTYPE_I8: return at<int8_t>(src, i);
   case PLINTH_DTYPE_U8:
-  case PLINTH_DTYPE_BOOL: return static_cast<const uint8_t *>(src)[i];
-  default: throw Error(PLINTH_ERR_UNSUPPORTED, "cannot convert from dtype " + std::string(dtype_name(dtype)));
+  case PLINTH_DTYPE_BOOL: return at<uint8_t>(src, i);
+  default:
+    throw Error(PLINTH_ERR_UNSUPPORTED,
+                "cannot convert from dtype " + std::string(dtype_name(dtype)));
   }
 }
 } // namespace
 
-void convert_elements(const void *src, int32_t src_dtype, void *dst, int32_t dst_dtype,
-                      size_t n) {
+void convert_elements(const void *src, int32_t src_dtype, void *dst, int32_t dst_dtype, size_t n) {
   if (src_dtype == dst_dtype) {
     std::memcpy(dst, src, n * dtype_size(src_dtype));
     return;
   }
   if (src_dtype == PLINTH_DTYPE_I64 && dst_dtype == PLINTH_DTYPE_I32) {
-    auto *s = static_cast<const int64_t *>(src);
-    auto *d = static_cast<int32_t *>(dst);
     for (size_t i = 0; i < n; ++i) {
-      if (s[i] > INT32_MAX || s[i] < INT32_MIN)
+      const int64_t v = at<int64_t>(src, i);
+      if (v > INT32_MAX || v < INT32_MIN)
         throw Error(PLINTH_ERR_INVALID_ARGUMENT, "integer value out of int32 range");
-      d[i] = static_cast<int32_t>(s[i]);
+      put(dst, i, static_cast<int32_t>(v));
     }
     return;
   }
   for (size_t i = 0; i < n; ++i) {
     const double v = load_as_double(src, src_dtype, i);
     switch (dst_dtype) {
-    case PLINTH_DTYPE_F32: static_cast<float *>(dst)[i] = static_cast<float>(v); break;
-    case PLINTH_DTYPE_F16: static_cast<uint16_t *>(dst)[i] = f32_to_f16(static_cast<float>(v)); break;
-    case PLINTH_DTYPE_BF16: static_cast<uint16_t *>(dst)[i] = f32_to_bf16(static_cast<float>(v)); break;
-    case PLINTH_DTYPE_F64: static_cast<double *>(dst)[i] = v; break;
-    case PLINTH_DTYPE_I32: static_cast<int32_t *>(dst)[i] = static_cast<int32_t>(v); break;
-    case PLINTH_DTYPE_I64: static_cast<int64_t *>(dst)[i] = static_cast<int64_t>(v); break;
+    case PLINTH_DTYPE_F32: put(dst, i, static_cast<float>(v)); break;
+    case PLINTH_DTYPE_F16: put(dst, i, f32_to_f16(static_cast<float>(v))); break;
+    case PLINTH_DTYPE_BF16: put(dst, i, f32_to_bf16(static_cast<float>(v))); break;
+    case PLINTH_DTYPE_F64: put(dst, i, v); break;
+    case PLINTH_DTYPE_I32: put(dst, i, static_cast<int32_t>(v)); break;
+    case PLINTH_DTYPE_I64: put(dst, i, static_cast<int64_t>(v)); break;
     default:
       throw Error(PLINTH_ERR_UNSUPPORTED,
                   "cannot convert to dtype " + std::string(dtype_name(dst_dtype)));

@@ -13,7 +13,9 @@
 
 namespace plinth::cpu {
 
-const plinth_host_api *g_host = nullptr;
+// Atomic: every runtime in the process opens the plugin and hands it the (same) host table,
+// possibly from several threads at once.
+std::atomic<const plinth_host_api *> g_host{nullptr};
 
 } // namespace plinth::cpu
 
@@ -132,6 +134,6 @@ const plinth_plugin_descriptor kDescriptor = {
 
 extern "C" const plinth_plugin_descriptor *
 plinth_cpu_backend_descriptor(const plinth_host_api *host) {
-  plinth::cpu::g_host = host;
+  plinth::cpu::g_host.store(host, std::memory_order_release);
   return &plinth::cpu::kDescriptor;
 }

@@ -10,6 +10,7 @@
 #include "quant_blocks.hpp"
 #include "thread_pool.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -44,7 +45,7 @@ inline Context *context_of(plinth_backend_ctx *ctx) { return reinterpret_cast<Co
 inline ThreadPool &pool_of(plinth_backend_ctx *ctx) { return context_of(ctx)->pool; }
 
 // The host table handed to the entry point; set_error goes through it.
-extern const plinth_host_api *g_host;
+extern std::atomic<const plinth_host_api *> g_host;
 
 // Bookkeeping behind plinth_tensor::backend_data. `magic` catches foreign or freed handles;
 // `bytes` is how much memory is addressable from tensor->data (views are bounds-checked).
@@ -61,14 +62,14 @@ struct TensorMeta {
 using namespace backend;
 
 inline plinth_status report(plinth_status status, const std::string &message) {
-  return backend::report(g_host, status, message);
+  return backend::report(g_host.load(std::memory_order_acquire), status, message);
 }
 
 // Runs body() and maps every failure to a status (with host->set_error) so that no
 // exception crosses the C ABI.
 template <class F> plinth_status guarded(const char *op, plinth_backend_ctx *ctx, F &&body) {
-  return backend::guarded(g_host, "cpu", "out of memory", op, ctx != nullptr,
-                          std::forward<F>(body));
+  return backend::guarded(g_host.load(std::memory_order_acquire), "cpu", "out of memory", op,
+                          ctx != nullptr, std::forward<F>(body));
 }
 
 // Bytes of n consecutive elements (for Q8_0/Q4_0: n and the offset a multiple of 32).

@@ -10,7 +10,9 @@
 
 namespace plinth::gpu {
 
-const plinth_host_api *g_host = nullptr;
+// Atomic: every runtime in the process opens the plugin and hands it the (same) host table,
+// possibly from several threads at once.
+std::atomic<const plinth_host_api *> g_host{nullptr};
 
 // ------------------------------------------------------------------ memory
 
@@ -311,6 +313,6 @@ const plinth_plugin_descriptor kDescriptor = {
 
 extern "C" const plinth_plugin_descriptor *
 plinth_gpu_backend_descriptor(const plinth_host_api *host) {
-  plinth::gpu::g_host = host;
+  plinth::gpu::g_host.store(host, std::memory_order_release);
   return &plinth::gpu::kDescriptor;
 }

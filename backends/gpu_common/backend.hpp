@@ -10,6 +10,7 @@
 #include "op_table.hpp"
 #include "plinth_plugin.h"
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -110,7 +111,7 @@ inline Context *context_of(plinth_backend_ctx *ctx) { return reinterpret_cast<Co
 inline void *stream_of(plinth_backend_ctx *ctx) { return context_of(ctx)->stream; }
 void *scratch(plinth_backend_ctx *ctx, size_t bytes);
 
-extern const plinth_host_api *g_host;
+extern std::atomic<const plinth_host_api *> g_host;
 
 // What plinth_tensor::backend_data points at.
 struct TensorMeta {
@@ -124,15 +125,15 @@ struct TensorMeta {
 };
 
 inline plinth_status report(plinth_status status, const std::string &message) {
-  return backend::report(g_host, status, message);
+  return backend::report(g_host.load(std::memory_order_acquire), status, message);
 }
 // Reads the device error record (after a synchronisation) and throws if it is set.
 void raise_device_error(plinth_backend_ctx *ctx);
 
 // Every op runs on its context's device, whichever host thread calls it.
 template <class F> plinth_status guarded(const char *op, plinth_backend_ctx *ctx, F &&body) {
-  return backend::guarded(g_host, PLINTH_GPU_BACKEND_NAME, "out of device memory", op,
-                          ctx != nullptr, [&] {
+  return backend::guarded(g_host.load(std::memory_order_acquire), PLINTH_GPU_BACKEND_NAME,
+                          "out of device memory", op, ctx != nullptr, [&] {
                             use_device(context_of(ctx)->device);
                             body();
                           });

@@ -1,20 +1,26 @@
 #include "error.hpp"
 
+#include <atomic>
+
 namespace plinth::plugin {
 
 namespace {
-const plinth_host_api *g_host = nullptr;
-}
+// Atomic: every runtime in the process opens the plugin and hands it the (same) host table,
+// possibly from several threads at once.
+std::atomic<const plinth_host_api *> g_host{nullptr};
+} // namespace
 
-void set_host(const plinth_host_api *h) noexcept { g_host = h; }
-const plinth_host_api *host() noexcept { return g_host; }
+void set_host(const plinth_host_api *h) noexcept { g_host.store(h, std::memory_order_release); }
+const plinth_host_api *host() noexcept { return g_host.load(std::memory_order_acquire); }
 
 void log(plinth_log_level level, const std::string &message) noexcept {
-  if (g_host != nullptr && g_host->log != nullptr) g_host->log(level, message.c_str());
+  const plinth_host_api *h = host();
+  if (h != nullptr && h->log != nullptr) h->log(level, message.c_str());
 }
 
 static plinth_status record(plinth_status status, const char *message) noexcept {
-  if (g_host != nullptr && g_host->set_error != nullptr) return g_host->set_error(status, message);
+  const plinth_host_api *h = host();
+  if (h != nullptr && h->set_error != nullptr) return h->set_error(status, message);
   return status;
 }
 

@@ -141,6 +141,13 @@ void KvSession::step(const plinth_step_io &io, const TrunkFn &trunk, const Logit
     return;
   }
   Tensor logits = run(s, trunk, lm_logits);
+  // Sessions hand back exactly vocab_size logits per row: an output matrix of another height
+  // (config.json's vocab_size below the LM head's rows, say) would misplace every row after
+  // the first, silently.
+  if (logits.dim(logits.ndim() - 1) != vocab_size_)
+    fail(PLINTH_ERR_FORMAT,
+         "the output layer gives " + std::to_string(logits.dim(logits.ndim() - 1)) +
+             " logits per token but config.json says vocab_size " + std::to_string(vocab_size_));
   advance(s.n);
   if (s.n == 1 && graphs_ == Graphs::warm_up) graphs_ = Graphs::ready;
   ops_.read(logits, io.logits, logit_bytes);

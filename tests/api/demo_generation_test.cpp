@@ -165,3 +165,38 @@ TEST(CApi, UntiedOutputMatrixMustExist) {
   plinth_runtime_free(rt);
   fs::remove_all(dir);
 }
+
+// config.json's vocab_size below the output layer's rows: the logits of every row after the
+// first were read from the wrong place, without a word. Refused (at load or at the first
+// step), naming vocab_size.
+TEST(CApi, VocabSizeMustMatchTheOutputLayer) {
+  namespace fs = std::filesystem;
+  const fs::path src = fs::path(PLINTH_TEST_DATA_DIR) / "golden/models/mistral/causal_lm";
+  const fs::path dir = fs::temp_directory_path() / ("plinth_vocab_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto &f : fs::directory_iterator(src))
+    fs::copy(f.path(), dir / f.path().filename());
+  nlohmann::json cfg = nlohmann::json::parse(std::ifstream(dir / "config.json"));
+  cfg["vocab_size"] = cfg["vocab_size"].get<int64_t>() - 5;
+  std::ofstream(dir / "config.json") << cfg.dump();
+  plinth_runtime *rt = nullptr;
+  ASSERT_EQ(plinth_runtime_create(nullptr, &rt), PLINTH_OK);
+  plinth_model *m = nullptr;
+  plinth_status st = plinth_model_load(rt, dir.c_str(), nullptr, &m);
+  if (st == PLINTH_OK) {
+    const int32_t prompt[2][3] = {{1, 2, 3}, {4, 5, 6}};
+    int32_t out[2 * 7] = {};
+    int32_t len = 0;
+    plinth_generate_options g;
+    plinth_generate_options_init(&g, sizeof g);
+    g.max_new_tokens = 4;
+    st = plinth_generate_ids(m, &prompt[0][0], 2, 3, nullptr, &g, out, &len, nullptr);
+    plinth_model_free(m);
+  }
+  EXPECT_NE(st, PLINTH_OK);
+  EXPECT_NE(std::string(plinth_last_error()).find("vocab_size"), std::string::npos)
+      << plinth_last_error();
+  plinth_runtime_free(rt);
+  fs::remove_all(dir);
+}

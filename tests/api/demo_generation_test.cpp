@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -144,46 +145,51 @@ TEST(CApi, NonsenseArgumentsAreRefused) {
 
 // tie_word_embeddings: false with no output matrix in the checkpoint was silently served by
 // the embeddings (plausible, wrong logits).
+// A copy of a golden model directory whose config.json `edit` changes; removed afterwards.
+struct EditedModel {
+  std::filesystem::path dir;
+  EditedModel(const std::string &golden, const std::function<void(nlohmann::json &)> &edit) {
+    namespace fs = std::filesystem;
+    const fs::path src = fs::path(PLINTH_TEST_DATA_DIR) / "golden/models" / golden;
+    dir = fs::temp_directory_path() /
+          ("plinth_edited_" + std::to_string(::getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (const auto &f : fs::directory_iterator(src))
+      fs::copy(f.path(), dir / f.path().filename());
+    nlohmann::json cfg = nlohmann::json::parse(std::ifstream(dir / "config.json"));
+    edit(cfg);
+    std::ofstream(dir / "config.json") << cfg.dump();
+  }
+  ~EditedModel() { std::filesystem::remove_all(dir); }
+};
+
 TEST(CApi, UntiedOutputMatrixMustExist) {
-  namespace fs = std::filesystem;
-  const fs::path src = fs::path(PLINTH_TEST_DATA_DIR) / "golden/models/gpt2/causal_lm";
-  const fs::path dir = fs::temp_directory_path() / ("plinth_untied_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  for (const auto &f : fs::directory_iterator(src))
-    fs::copy(f.path(), dir / f.path().filename());
-  nlohmann::json cfg = nlohmann::json::parse(std::ifstream(dir / "config.json"));
-  ASSERT_TRUE(cfg.value("tie_word_embeddings", true)); // stored once, under the embeddings
-  cfg["tie_word_embeddings"] = false;
-  std::ofstream(dir / "config.json") << cfg.dump();
+  EditedModel model("gpt2/causal_lm", [](nlohmann::json &cfg) {
+    EXPECT_TRUE(cfg.value("tie_word_embeddings", true)); // stored once, under the embeddings
+    cfg["tie_word_embeddings"] = false;
+  });
   plinth_runtime *rt = nullptr;
   ASSERT_EQ(plinth_runtime_create(nullptr, &rt), PLINTH_OK);
   plinth_model *m = nullptr;
-  EXPECT_EQ(plinth_model_load(rt, dir.c_str(), nullptr, &m), PLINTH_ERR_NOT_FOUND);
+  EXPECT_EQ(plinth_model_load(rt, model.dir.c_str(), nullptr, &m), PLINTH_ERR_NOT_FOUND);
   EXPECT_NE(std::string(plinth_last_error()).find("has no 'lm_head.weight'"), std::string::npos)
       << plinth_last_error();
   plinth_runtime_free(rt);
-  fs::remove_all(dir);
 }
 
 // config.json's vocab_size below the output layer's rows: the logits of every row after the
 // first were read from the wrong place, without a word. Refused (at load or at the first
 // step), naming vocab_size.
 TEST(CApi, VocabSizeMustMatchTheOutputLayer) {
-  namespace fs = std::filesystem;
-  const fs::path src = fs::path(PLINTH_TEST_DATA_DIR) / "golden/models/mistral/causal_lm";
-  const fs::path dir = fs::temp_directory_path() / ("plinth_vocab_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  for (const auto &f : fs::directory_iterator(src))
-    fs::copy(f.path(), dir / f.path().filename());
-  nlohmann::json cfg = nlohmann::json::parse(std::ifstream(dir / "config.json"));
-  cfg["vocab_size"] = cfg["vocab_size"].get<int64_t>() - 5;
-  std::ofstream(dir / "config.json") << cfg.dump();
+  EditedModel model("mistral/causal_lm", [](nlohmann::json &cfg) {
+    cfg["vocab_size"] = cfg["vocab_size"].get<int64_t>() - 5;
+  });
   plinth_runtime *rt = nullptr;
   ASSERT_EQ(plinth_runtime_create(nullptr, &rt), PLINTH_OK);
   plinth_model *m = nullptr;
-  plinth_status st = plinth_model_load(rt, dir.c_str(), nullptr, &m);
+  plinth_status st = plinth_model_load(rt, model.dir.c_str(), nullptr, &m);
   if (st == PLINTH_OK) {
     const int32_t prompt[2][3] = {{1, 2, 3}, {4, 5, 6}};
     int32_t out[2 * 7] = {};
@@ -198,5 +204,4 @@ TEST(CApi, VocabSizeMustMatchTheOutputLayer) {
   EXPECT_NE(std::string(plinth_last_error()).find("vocab_size"), std::string::npos)
       << plinth_last_error();
   plinth_runtime_free(rt);
-  fs::remove_all(dir);
 }

@@ -53,6 +53,13 @@ function(plinth_add_plugin name)
   endif()
   set(target plinth_${name})
   add_library(${target} MODULE ${P_SOURCES})
+  # The plugin exports its entry point and nothing else (no libstdc++ template instances or
+  # typeinfo that would otherwise leak with default visibility and bind across plugins).
+  set(exports ${CMAKE_BINARY_DIR}/plinth_plugin_exports.map)
+  if(NOT EXISTS ${exports})
+    file(WRITE ${exports} "{\n  global: plinth_plugin_entry;\n  local: *;\n};\n")
+  endif()
+  target_link_options(${target} PRIVATE "LINKER:--version-script=${exports}")
   target_link_libraries(${target} PRIVATE plinth::sdk ${P_LIBS})
   set_target_properties(${target} PROPERTIES
     PREFIX "lib"

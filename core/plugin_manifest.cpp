@@ -1,6 +1,7 @@
 #include "plugin_manifest.hpp"
 
 #include <cstdint>
+#include <optional>
 
 #include <toml++/toml.h>
 
@@ -35,8 +36,13 @@ PluginManifest parse_plugin_manifest(const std::string &text, const std::filesys
     throw Error(PLINTH_ERR_FORMAT, path.string() +
                                        ": kind must be \"architecture\" or \"backend\", not \"" +
                                        m.kind + "\"");
-  auto abi = t["abi_version"].value<int64_t>();
-  if (!abi || *abi < 0) throw Error(PLINTH_ERR_FORMAT, path.string() + ": missing \"abi_version\"");
+  // as_integer, not value<int64_t>: toml++ converts a float such as 6.6e37 to int64 with a
+  // cast whose result is undefined (found by tools/fuzz.sh).
+  const auto *abi_node = t["abi_version"].as_integer();
+  if (!abi_node || abi_node->get() < 0)
+    throw Error(PLINTH_ERR_FORMAT,
+                path.string() + ": \"abi_version\" must be given as a non-negative integer");
+  const std::optional<int64_t> abi = abi_node->get();
   // A larger number would be truncated into a small one and pass for another version.
   if (*abi > UINT32_MAX)
     throw Error(PLINTH_ERR_FORMAT, path.string() + ": abi_version " + std::to_string(*abi) +

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "error.hpp"
+#include "plugin_manifest.hpp"
 #include "plugin_registry.hpp"
 
 using plinth::PluginEntry;
@@ -46,6 +47,21 @@ TEST(PluginRegistry, AbiVersionBeyond32BitsIsRejected) {
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->state, PLINTH_PLUGIN_STATE_REJECTED);
   EXPECT_NE(e->message.find("not a 32-bit version number"), std::string::npos) << e->message;
+}
+
+// Found by tools/fuzz.sh: a float abi_version went through toml++'s float-to-int64 cast,
+// undefined for 6.6e37. Numbers that are not integers are refused before any conversion.
+TEST(PluginRegistry, AbiVersionMustBeAnInteger) {
+  for (const char *v : {"6.66222e37", "1.0", "\"1\"", "-1"}) {
+    const std::string text = std::string("name = \"x\"\nkind = \"backend\"\nabi_version = ") + v +
+                             "\nlibrary = \"libx.so\"\ndevice_kinds = [\"cpu\"]\n";
+    try {
+      plinth::parse_plugin_manifest(text, "/fuzz/x.toml");
+      ADD_FAILURE() << "accepted abi_version = " << v;
+    } catch (const plinth::Error &e) {
+      EXPECT_NE(std::string(e.what()).find("non-negative integer"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(PluginRegistry, GarbageManifestAndMissingLibraryAreReported) {

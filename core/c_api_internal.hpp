@@ -74,10 +74,6 @@ inline void require(bool ok, const std::string &message) {
   if (!ok) throw Error(PLINTH_ERR_INVALID_ARGUMENT, message);
 }
 
-// The most worker threads a runtime or model may ask for: beyond it thread creation fails
-// (or exhausts the address space) long before it could help.
-constexpr int32_t kMaxThreads = 1024;
-
 // Reads a field of a versioned options struct only if the caller's struct is large enough
 // to contain it (older headers pass smaller structs).
 template <class S, class T> T field_or(const S *s, T S::*member, T fallback) {

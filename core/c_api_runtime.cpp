@@ -35,9 +35,7 @@ PLINTH_EXPORT plinth_status plinth_runtime_create(const plinth_runtime_options *
     int32_t threads = field_or(opts, &plinth_runtime_options::n_threads, 0);
     require(threads <= kMaxThreads, "plinth_runtime_create: n_threads " + std::to_string(threads) +
                                         " is above " + std::to_string(kMaxThreads));
-    if (threads <= 0) threads = rt->config.threads;
-    require(threads <= kMaxThreads, "plinth.toml: threads " + std::to_string(threads) +
-                                        " is above " + std::to_string(kMaxThreads));
+    if (threads <= 0) threads = rt->config.threads; // read_runtime_config bounds it
     if (threads <= 0) threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
     rt->n_threads = threads;
     std::vector<std::filesystem::path> dirs;

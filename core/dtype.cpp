@@ -155,7 +155,8 @@ void convert_elements(const void *src, int32_t src_dtype, void *dst, int32_t dst
     for (size_t i = 0; i < n; ++i) {
       const int64_t v = at<int64_t>(src, i);
       if (v > INT32_MAX || v < INT32_MIN)
-        throw Error(PLINTH_ERR_INVALID_ARGUMENT, "integer value out of int32 range");
+        throw Error(PLINTH_ERR_INVALID_ARGUMENT, "element " + std::to_string(i) + " = " +
+                                                     std::to_string(v) + " does not fit in int32");
       put(dst, i, static_cast<int32_t>(v));
     }
     return;

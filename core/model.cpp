@@ -177,19 +177,15 @@ std::vector<HostOutput> Model::forward(const std::vector<plinth_host_tensor> &in
         throw Error(PLINTH_ERR_INVALID_ARGUMENT,
                     std::string("forward input '") + in.name + "' has more than 2^31 - 1 elements");
     }
-    if (in.dtype == PLINTH_DTYPE_I64) {
-      // Ids and masks travel as int32: a value outside that range would silently become
-      // another token.
-      const auto *v = static_cast<const int64_t *>(in.data);
-      for (int64_t i = 0; i < n; ++i)
-        if (v[i] < INT32_MIN || v[i] > INT32_MAX)
-          throw Error(PLINTH_ERR_INVALID_ARGUMENT,
-                      std::string("forward input '") + in.name + "': element " + std::to_string(i) +
-                          " = " + std::to_string(v[i]) + " does not fit in int32");
-    }
     storage.emplace_back(static_cast<size_t>(n));
-    convert_elements(in.data, in.dtype, storage.back().data(), PLINTH_DTYPE_I32,
-                     static_cast<size_t>(n));
+    // Ids and masks travel as int32: an int64 value outside that range would silently become
+    // another token, so the conversion refuses it; the input is named here.
+    try {
+      convert_elements(in.data, in.dtype, storage.back().data(), PLINTH_DTYPE_I32,
+                       static_cast<size_t>(n));
+    } catch (const Error &e) {
+      throw Error(e.status(), std::string("forward input '") + in.name + "': " + e.what());
+    }
     plinth_host_tensor c = in;
     c.dtype = PLINTH_DTYPE_I32;
     c.data = storage.back().data();

@@ -50,7 +50,7 @@ RuntimeConfig parse_runtime_config(const std::string &text, const std::filesyste
   }
   if (auto s = t["default_backend"].value<std::string>()) c.default_backend = *s;
   if (auto n = t["threads"].value<int64_t>()) {
-    if (*n < 0 || *n > 1024)
+    if (*n < 0 || *n > kMaxThreads)
       throw Error(PLINTH_ERR_FORMAT, path.string() + ": threads out of range");
     c.threads = static_cast<int32_t>(*n);
   }

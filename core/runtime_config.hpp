@@ -38,6 +38,10 @@ struct RuntimeConfig {
   bool huge_page_cache = true;
 };
 
+// The most worker threads a runtime, model or plinth.toml may ask for: beyond it thread creation
+// fails (or exhausts the address space) long before it could help.
+constexpr int32_t kMaxThreads = 1024;
+
 RuntimeConfig read_runtime_config(const std::filesystem::path &path); // throws plinth::Error
 // The same from the file's text (`path` names it in errors and anchors relative plugin_paths).
 RuntimeConfig parse_runtime_config(const std::string &text, const std::filesystem::path &path);

@@ -16,8 +16,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::vector<std::string> read_lines(const fs::path &p) { return read_text_lines(p); }
-
 std::string role_or(const TokenizerConfig &cfg, Special r, const std::string &dflt) {
   const auto it = cfg.roles.find(r);
   return it == cfg.roles.end() ? dflt : it->second;
@@ -63,7 +61,7 @@ json added_specials(const TokenizerConfig &cfg, const json &vocab) {
 json wordpiece_json(const fs::path &dir, const TokenizerConfig &cfg) {
   json vocab = json::object();
   int id = 0;
-  for (const auto &l : read_lines(dir / "vocab.txt")) {
+  for (const auto &l : read_text_lines(dir / "vocab.txt")) {
     // transformers' load_vocab: rstrip("\n") only; later duplicates override.
     vocab[l] = id++;
   }
@@ -102,7 +100,7 @@ json wordpiece_json(const fs::path &dir, const TokenizerConfig &cfg) {
 json byte_level_bpe_json(const fs::path &dir, const TokenizerConfig &cfg) {
   const json vocab = read_json_file(dir / "vocab.json");
   json merges = json::array();
-  for (const auto &l : read_lines(dir / "merges.txt")) {
+  for (const auto &l : read_text_lines(dir / "merges.txt")) {
     if (l.empty() || l.rfind("#version", 0) == 0) {
       continue;
     }

@@ -11,8 +11,6 @@ namespace plinth::tok {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-json read_json_file(const fs::path &path) { return plinth::read_json_file(path); }
-
 namespace {
 
 // A special token entry is a string or an AddedToken-like object {"content": ...}.

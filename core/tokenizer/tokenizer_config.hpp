@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_config.hpp" // read_json_file, which the tokenizer loaders use
 #include "tokenizer/added_vocabulary.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -25,7 +26,7 @@ struct TokenizerConfig {
 };
 
 // Parses a JSON file; a missing file is NOT_FOUND, bad JSON is FORMAT naming the file.
-nlohmann::json read_json_file(const std::filesystem::path &path);
+
 // Reads the two files if present (both optional).
 TokenizerConfig read_tokenizer_config(const std::filesystem::path &dir);
 

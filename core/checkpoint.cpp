@@ -37,12 +37,12 @@ void Checkpoint::load_index(const fs::path &index, bool torch) {
   std::map<std::string, TensorFile *> opened;
   for (auto &[name, file] : j["weight_map"].items()) {
     if (!file.is_string())
-      throw Error(PLINTH_ERR_FORMAT, index.string() + ": weight_map entry for " + name +
-                                         " is not a file name");
+      throw Error(PLINTH_ERR_FORMAT,
+                  index.string() + ": weight_map entry for " + name + " is not a file name");
     const std::string fname = file.get<std::string>();
     if (fname.find('/') != std::string::npos || fname.find("..") != std::string::npos)
-      throw Error(PLINTH_ERR_FORMAT, index.string() + ": shard name '" + fname +
-                                         "' must be a plain file name");
+      throw Error(PLINTH_ERR_FORMAT,
+                  index.string() + ": shard name '" + fname + "' must be a plain file name");
     auto it = opened.find(fname);
     if (it == opened.end()) {
       shards_.push_back(open_file(dir_ / fname, torch));
@@ -73,8 +73,10 @@ void Checkpoint::load_weights() {
   }
   if (index_.empty())
     for (auto &f : shards_)
-      for (auto &[name, rec] : f->tensors()) index_[name] = &rec;
-  for (auto &[name, rec] : index_) ordered_.push_back(rec);
+      for (auto &[name, rec] : f->tensors())
+        index_[name] = &rec;
+  for (auto &[name, rec] : index_)
+    ordered_.push_back(rec);
 }
 
 std::string Checkpoint::model_type() const { return config_.get_str("model_type").value_or(""); }
@@ -97,13 +99,15 @@ MappedFile *Checkpoint::mapping_of(const TensorRecord &r) const {
 
 int64_t Checkpoint::n_parameters() const {
   int64_t n = 0;
-  for (const auto *t : ordered_) n += t->numel();
+  for (const auto *t : ordered_)
+    n += t->numel();
   return n;
 }
 
 int32_t Checkpoint::dominant_dtype() const {
   std::map<int32_t, int64_t> count;
-  for (const auto *t : ordered_) count[t->dtype] += t->numel();
+  for (const auto *t : ordered_)
+    count[t->dtype] += t->numel();
   int32_t best = PLINTH_DTYPE_F32;
   int64_t most = -1;
   for (auto [dt, n] : count)
@@ -117,10 +121,10 @@ std::vector<int32_t> ids_at(const JsonConfig &c, const std::string &key) {
   std::vector<int32_t> out;
   const auto *v = c.find(key);
   if (!v) return out;
-  if (v->is_number_integer()) out.push_back(v->get<int32_t>());
+  if (v->is_number_integer()) out.push_back(static_cast<int32_t>(json_integer(*v, key, 0)));
   if (v->is_array())
     for (const auto &e : *v)
-      if (e.is_number_integer()) out.push_back(e.get<int32_t>());
+      if (e.is_number_integer()) out.push_back(static_cast<int32_t>(json_integer(e, key, 0)));
   return out;
 }
 } // namespace

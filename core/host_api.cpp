@@ -43,10 +43,16 @@ plinth_status host_config_i64(const plinth_model_host *m, const char *key, int64
   const auto *v = cfg(m).find(key);
   if (!v || v->is_null()) return missing(key, "is not set");
   if (v->is_boolean()) return *out = v->get<bool>(), PLINTH_OK;
+  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    set_last_error(std::string("config key '") + key + "' is beyond int64");
+    return PLINTH_ERR_INVALID_ARGUMENT;
+  }
   if (v->is_number_integer()) return *out = v->get<int64_t>(), PLINTH_OK;
   if (v->is_number_float()) {
     const double d = v->get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d)))
+    // 1e30 (or NaN) cast to int64 is undefined: only whole values inside int64's range pass.
+    if (d >= -9.2233720368547758e18 && d < 9.2233720368547758e18 &&
+        d == static_cast<double>(static_cast<int64_t>(d)))
       return *out = static_cast<int64_t>(d), PLINTH_OK;
   }
   set_last_error(std::string("config key '") + key + "' is not an integer");

@@ -29,7 +29,8 @@ const nlohmann::json *JsonConfig::find(const std::string &path) const {
   size_t pos = 0;
   while (pos <= path.size()) {
     const size_t dot = path.find('.', pos);
-    const std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+    const std::string part =
+        path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
     if (cur->is_object()) {
       auto it = cur->find(part);
       if (it == cur->end()) return nullptr;
@@ -68,7 +69,7 @@ plinth_config_type JsonConfig::type(const std::string &path) const {
 std::optional<int64_t> JsonConfig::get_i64(const std::string &path) const {
   const auto *v = find(path);
   if (!v || !v->is_number_integer()) return std::nullopt;
-  return v->get<int64_t>();
+  return json_integer(*v, path, INT64_MIN, INT64_MAX);
 }
 
 std::optional<double> JsonConfig::get_f64(const std::string &path) const {
@@ -81,6 +82,26 @@ std::optional<std::string> JsonConfig::get_str(const std::string &path) const {
   const auto *v = find(path);
   if (!v || !v->is_string()) return std::nullopt;
   return v->get<std::string>();
+}
+
+int64_t json_integer(const nlohmann::json &v, const std::string &what, int64_t lo, int64_t hi) {
+  // Unsigned first: nlohmann stores non-negative literals as uint64, which may exceed int64.
+  const bool fits = v.is_number_unsigned()
+                        ? hi >= 0 && v.get<uint64_t>() <= static_cast<uint64_t>(hi) &&
+                              static_cast<int64_t>(v.get<uint64_t>()) >= lo
+                    : v.is_number_integer() ? v.get<int64_t>() >= lo && v.get<int64_t>() <= hi
+                                            : false;
+  if (!fits)
+    throw Error(PLINTH_ERR_FORMAT, what + " must be an integer in [" + std::to_string(lo) + ", " +
+                                       std::to_string(hi) + "], not " + v.dump());
+  return v.get<int64_t>();
+}
+
+int64_t json_integer_or(const nlohmann::json &obj, const char *key, int64_t dflt,
+                        const std::string &what, int64_t lo, int64_t hi) {
+  if (!obj.is_object()) return dflt;
+  const auto it = obj.find(key);
+  return it == obj.end() || it->is_null() ? dflt : json_integer(*it, what, lo, hi);
 }
 
 void normalize_model_config(nlohmann::json &c) {

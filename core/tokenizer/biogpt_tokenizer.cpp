@@ -13,6 +13,7 @@
 
 #include "error.hpp"
 #include "file_read.hpp"
+#include "json_config.hpp"
 #include "tokenizer/added_vocabulary.hpp"
 #include "tokenizer/families.hpp"
 #include "tokenizer/moses.hpp"
@@ -38,11 +39,8 @@ public:
       throw Error(PLINTH_ERR_FORMAT, vocab_file.string() + ": expected a JSON object");
     }
     for (const auto &[token, id] : vocab.items()) {
-      if (!id.is_number_integer()) {
-        throw Error(PLINTH_ERR_FORMAT,
-                    vocab_file.string() + ": id of " + json(token).dump() + " is not an integer");
-      }
-      vocab_.add(token, id.get<int32_t>());
+      vocab_.add(token, static_cast<int32_t>(json_integer(
+                            id, vocab_file.string() + ": id of " + json(token).dump(), 0)));
     }
     read_merges(dir / "merges.txt");
     if (!cfg.roles.count(Special::Unk)) {
@@ -80,11 +78,8 @@ public:
       utf8::validate(*opts.pair, "tokenizer input text_pair");
       b = encode_single(*opts.pair, 1);
     }
-    if (opts.max_length > 0) {
-      const size_t added = opts.add_special_tokens ? (b ? 2 : 1) : 0;
-      truncate_longest_first(a, b ? &*b : nullptr,
-                             opts.max_length > added ? opts.max_length - added : 0);
-    }
+    const size_t added = opts.add_special_tokens ? (b ? 2 : 1) : 0;
+    truncate_to_max_length(a, b ? &*b : nullptr, opts.max_length, added);
     Encoding out;
     if (opts.add_special_tokens) {
       push_sep(out, 0);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_config.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/utf8.hpp"
 #include "tokenizer/vocab.hpp"
@@ -45,7 +46,8 @@ public:
       throw Error(PLINTH_ERR_FORMAT, "model \"vocab\" must be an object of token -> id");
     }
     for (const auto &[tok, id] : j.at("vocab").items()) {
-      vocab_.add(tok, id.get<int32_t>());
+      vocab_.add(tok, static_cast<int32_t>(
+                          json_integer(id, "id of vocabulary token " + json(tok).dump(), 0)));
     }
     auto opt_str = [&](const char *k) {
       const auto it = j.find(k);

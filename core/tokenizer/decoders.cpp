@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_config.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/regex.hpp"
 #include "tokenizer/utf8.hpp"
@@ -189,7 +190,8 @@ std::unique_ptr<Decoder> make_decoder(const json &j) {
   if (type == "Strip") {
     const auto content = utf8::decode(j.at("content").get<std::string>());
     const char32_t c = content.empty() ? U' ' : content[0];
-    const size_t start = j.value("start", 0u), stop = j.value("stop", 0u);
+    const auto start = static_cast<size_t>(json_integer_or(j, "start", 0, "Strip start", 0)),
+               stop = static_cast<size_t>(json_integer_or(j, "stop", 0, "Strip stop", 0));
     return std::make_unique<FnDecoder>([c, start, stop](std::vector<std::string> t) {
       for (auto &s : t) {
         auto chars = utf8::decode(s);

@@ -63,11 +63,8 @@ public:
       b = tokenize(*opts.pair);
     }
     Encoding ea = content_encoding(a, 0), eb = content_encoding(b, 1);
-    if (opts.max_length > 0) {
-      const size_t added = opts.add_special_tokens ? (has_pair ? 3 : 2) : 0;
-      truncate_longest_first(ea, has_pair ? &eb : nullptr,
-                             opts.max_length > added ? opts.max_length - added : 0);
-    }
+    const size_t added = opts.add_special_tokens ? (has_pair ? 3 : 2) : 0;
+    truncate_to_max_length(ea, has_pair ? &eb : nullptr, opts.max_length, added);
     Encoding out;
     auto special = [&](Special role, int32_t type) {
       const auto it = roles_.find(role);

@@ -41,6 +41,10 @@ std::unique_ptr<Tokenizer> wrap_luke_tokenizer(std::unique_ptr<Tokenizer> words,
 // Shortens the sequences so that they hold at most `budget` tokens together, removing from
 // the longer one first (transformers' "longest_first").
 void truncate_longest_first(Encoding &a, Encoding *b, size_t budget);
+// Truncation to `max_length` tokens in all (0: none) when `added` special tokens will be put
+// around the sequences: they keep max_length - added. A max_length below `added` cannot be
+// met and is refused (transformers returns the special tokens alone, longer than asked).
+void truncate_to_max_length(Encoding &a, Encoding *b, size_t max_length, size_t added);
 void truncate_encoding(Encoding &e, size_t len);
 
 } // namespace plinth::tok

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_config.hpp"
 #include "tokenizer/added_vocabulary.hpp"
 #include "tokenizer/families.hpp"
 #include "tokenizer/pipeline.hpp"
@@ -26,7 +27,7 @@ public:
     decoder_ = make_decoder(j.value("decoder", json()));
     for (const auto &a : j.value("added_tokens", json::array())) {
       AddedToken t;
-      t.id = a.at("id").get<int32_t>();
+      t.id = static_cast<int32_t>(json_integer(a.at("id"), "added token id", 0));
       t.content = a.at("content").get<std::string>();
       t.special = a.value("special", false);
       t.lstrip = a.value("lstrip", false);
@@ -57,7 +58,7 @@ public:
                                 [this](std::string_view t) { return token_to_id(t); });
     if (const auto &p = j.value("padding", json()); p.is_object()) {
       pad_token_ = p.value("pad_token", std::string());
-      pad_id_ = p.value("pad_id", 0);
+      pad_id_ = static_cast<int32_t>(json_integer_or(p, "pad_id", 0, "padding pad_id", 0));
     }
   }
 
@@ -73,8 +74,7 @@ public:
     if (opts.max_length > 0) {
       const size_t added =
           opts.add_special_tokens && post_ ? post_->added_tokens(b.has_value()) : 0;
-      const size_t budget = opts.max_length > added ? opts.max_length - added : 0;
-      truncate_longest_first(a, b ? &*b : nullptr, budget);
+      truncate_to_max_length(a, b ? &*b : nullptr, opts.max_length, added);
     }
     std::vector<Encoding> encs;
     encs.push_back(std::move(a));

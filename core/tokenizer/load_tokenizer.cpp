@@ -45,6 +45,17 @@ void truncate_longest_first(Encoding &a, Encoding *b, size_t budget) {
   truncate_encoding(*b, keep_b);
 }
 
+void truncate_to_max_length(Encoding &a, Encoding *b, size_t max_length, size_t added) {
+  if (max_length == 0) return;
+  if (max_length < added)
+    throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                "max_length " + std::to_string(max_length) + " is below the " +
+                    std::to_string(added) + " special tokens this tokenizer adds" +
+                    (b ? " to a pair" : "") + "; use at least " + std::to_string(added) +
+                    " or encode without special tokens");
+  truncate_longest_first(a, b, max_length - added);
+}
+
 std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string> &texts,
                                               const EncodeOptions &opts) const {
   std::vector<Encoding> out;

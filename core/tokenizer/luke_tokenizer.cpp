@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_config.hpp"
 #include "tokenizer/families.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/utf8.hpp"
@@ -45,7 +46,9 @@ std::string config_string(const json &raw, const char *key, const std::string &d
 
 int32_t config_int(const json &raw, const char *key, int32_t dflt) {
   const auto it = raw.find(key);
-  return it != raw.end() && it->is_number_integer() ? it->get<int32_t>() : dflt;
+  return it != raw.end() && it->is_number_integer()
+             ? static_cast<int32_t>(json_integer(*it, std::string("tokenizer_config.json ") + key))
+             : dflt;
 }
 
 class LukeTokenizer final : public Tokenizer {
@@ -53,11 +56,8 @@ public:
   LukeTokenizer(std::unique_ptr<Tokenizer> words, const TokenizerConfig &cfg, json entity_vocab)
       : words_(std::move(words)), cfg_(cfg) {
     for (const auto &[name, id] : entity_vocab.items()) {
-      if (!id.is_number_integer()) {
-        throw Error(PLINTH_ERR_FORMAT,
-                    "entity vocabulary: id of " + json(name).dump() + " is not an integer");
-      }
-      entity_vocab_[name] = id.get<int32_t>();
+      entity_vocab_[name] = static_cast<int32_t>(
+          json_integer(id, "entity vocabulary: id of " + json(name).dump(), 0));
     }
     const json &raw = cfg.raw;
     if (const auto it = raw.find("task"); it != raw.end() && it->is_string()) {
@@ -172,8 +172,7 @@ public:
     const bool truncate = opts.max_length > 0;
     if (truncate) {
       const size_t added = opts.add_special_tokens ? (pair ? 4 : 2) : 0;
-      truncate_longest_first(body, pair ? &*pair : nullptr,
-                             opts.max_length > added ? opts.max_length - added : 0);
+      truncate_to_max_length(body, pair ? &*pair : nullptr, opts.max_length, added);
     }
 
     Encoding out;

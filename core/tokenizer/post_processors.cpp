@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_config.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/utf8.hpp"
 
@@ -111,15 +112,19 @@ public:
   }
 
 private:
+  static int32_t type_id(const json &piece) {
+    return static_cast<int32_t>(
+        json_integer_or(piece, "type_id", 0, "TemplateProcessing type_id", 0, INT32_MAX));
+  }
   static std::vector<Piece> parse(const json &t) {
     std::vector<Piece> out;
     for (const auto &p : t) {
       if (p.contains("SpecialToken")) {
         const auto &s = p["SpecialToken"];
-        out.push_back({true, s.at("id").get<std::string>(), s.value("type_id", 0)});
+        out.push_back({true, s.at("id").get<std::string>(), type_id(s)});
       } else if (p.contains("Sequence")) {
         const auto &s = p["Sequence"];
-        out.push_back({false, s.at("id").get<std::string>(), s.value("type_id", 0)});
+        out.push_back({false, s.at("id").get<std::string>(), type_id(s)});
       } else {
         throw Error(PLINTH_ERR_FORMAT, "tokenizer.json: bad TemplateProcessing piece " + p.dump());
       }
@@ -136,8 +141,10 @@ private:
 class ClsSepProcessing final : public PostProcessor {
 public:
   ClsSepProcessing(const json &j, bool roberta) : roberta_(roberta) {
-    cls_ = {j.at("cls").at(0).get<std::string>(), j.at("cls").at(1).get<int32_t>()};
-    sep_ = {j.at("sep").at(0).get<std::string>(), j.at("sep").at(1).get<int32_t>()};
+    cls_ = {j.at("cls").at(0).get<std::string>(),
+            static_cast<int32_t>(json_integer(j.at("cls").at(1), "post_processor cls id", 0))};
+    sep_ = {j.at("sep").at(0).get<std::string>(),
+            static_cast<int32_t>(json_integer(j.at("sep").at(1), "post_processor sep id", 0))};
     trim_ = roberta && j.value("trim_offsets", true);
     add_prefix_space_ = j.value("add_prefix_space", true);
   }

@@ -255,10 +255,7 @@ public:
       b = encode_single(*opts.pair, fairseq_ ? 0 : 1);
     }
     const size_t added = !opts.add_special_tokens ? 0 : fairseq_ ? (b ? 4 : 2) : (b ? 2 : 1);
-    if (opts.max_length > 0) {
-      truncate_longest_first(a, b ? &*b : nullptr,
-                             opts.max_length > added ? opts.max_length - added : 0);
-    }
+    truncate_to_max_length(a, b ? &*b : nullptr, opts.max_length, added);
     Encoding out;
     const bool specials = opts.add_special_tokens;
     if (fairseq_) { // <s> A </s> (</s> B </s>)

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_config.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/utf8.hpp"
 #include "tokenizer/vocab.hpp"
@@ -38,7 +39,7 @@ public:
     }
     unk_score_ = min_score - kUnkPenalty;
     if (j.contains("unk_id") && !j["unk_id"].is_null()) {
-      unk_id_ = j["unk_id"].get<int32_t>();
+      unk_id_ = static_cast<int32_t>(json_integer(j["unk_id"], "Unigram unk_id", 0));
     }
     if (j.value("byte_fallback", false)) {
       byte_ids_ = byte_fallback_ids(vocab_);

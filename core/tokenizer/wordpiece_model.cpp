@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "json_config.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/utf8.hpp"
 #include "tokenizer/vocab.hpp"
@@ -18,12 +19,15 @@ public:
   explicit WordPieceModel(const json &j)
       : unk_(j.value("unk_token", std::string("[UNK]"))),
         prefix_(j.value("continuing_subword_prefix", std::string("##"))),
-        max_chars_(j.value("max_input_chars_per_word", static_cast<size_t>(100))) {
+        max_chars_(static_cast<size_t>(json_integer_or(j, "max_input_chars_per_word", 100,
+                                                       "WordPiece max_input_chars_per_word", 0,
+                                                       INT64_MAX))) {
     if (!j.at("vocab").is_object()) {
       throw Error(PLINTH_ERR_FORMAT, "model \"vocab\" must be an object of token -> id");
     }
     for (const auto &[tok, id] : j.at("vocab").items()) {
-      vocab_.add(tok, id.get<int32_t>());
+      vocab_.add(tok, static_cast<int32_t>(
+                          json_integer(id, "id of vocabulary token " + json(tok).dump(), 0)));
     }
   }
 

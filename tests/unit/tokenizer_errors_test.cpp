@@ -2,6 +2,7 @@
 // crash; plus a few behaviours of the pipeline pieces the golden cases do not pin down.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <span>
 #include <sstream>
 #include <string>
@@ -81,7 +82,7 @@ TEST(TokenizerErrors, BrokenBioGptAndSentencepieceFiles) {
   d.write("vocab.json", vocab.substr(0, vocab.size() / 2));
   expect_load_error(d.path(), PLINTH_ERR_FORMAT, "vocab.json");
   d.write("vocab.json", R"({"a": "not an id"})");
-  expect_load_error(d.path(), PLINTH_ERR_FORMAT, "not an integer");
+  expect_load_error(d.path(), PLINTH_ERR_FORMAT, "must be an integer");
 
   ScratchDir s("spm");
   s.write("tokenizer.model", "this is no sentencepiece model");
@@ -126,6 +127,32 @@ TEST(TokenizerErrors, HugeTokenIdsStaySparse) {
   const auto tok = plinth::tok::load_tokenizer(d.path());
   const int32_t id = 50000000;
   EXPECT_EQ(tok->decode(std::span<const int32_t>(&id, 1), false), "zzqq");
+}
+
+// Ids and counts must be integers of their range: nlohmann's get<int32_t>() would truncate
+// 2^32 + 5 into 5 (another token) and a float of 4e65 is undefined behaviour (a fuzzing
+// finding: UBSan in make_bpe_model).
+TEST(TokenizerErrors, IdsMustBeIntegersInRange) {
+  const json base = json::parse(slurp(kTokDir / "gpt2" / "tokenizer.json"));
+  const std::vector<std::pair<std::string, std::function<void(json &)>>> edits = {
+      {"vocabulary token", [](json &j) { j["model"]["vocab"]["zzqq"] = 3.86667e+65; }},
+      {"vocabulary token", [](json &j) { j["model"]["vocab"]["zzqq"] = 4294967301LL; }},
+      {"vocabulary token", [](json &j) { j["model"]["vocab"]["zzqq"] = -3; }},
+      {"vocabulary token", [](json &j) { j["model"]["vocab"]["zzqq"] = 18446744073709551615ULL; }},
+      {"added token id", [](json &j) { j["added_tokens"][0]["id"] = 1e300; }},
+      {"Strip start",
+       [](json &j) {
+         j["decoder"] = {{"type", "Strip"}, {"content", " "}, {"start", 1e40}, {"stop", 0}};
+       }},
+  };
+  for (const auto &[needle, edit] : edits) {
+    json j = base;
+    edit(j);
+    SCOPED_TRACE(j.dump().substr(0, 0) + needle);
+    ScratchDir d("bad_id");
+    d.write("tokenizer.json", j.dump());
+    expect_load_error(d.path(), PLINTH_ERR_FORMAT, needle);
+  }
 }
 
 // Twenty chained Replace normalizers, each doubling every "a": 64 KB would become 64 GB.
@@ -254,6 +281,34 @@ TEST(TokenizerBehaviour, TruncationKeepsSpecialTokens) {
   ASSERT_EQ(e.ids.size(), 6u);
   EXPECT_EQ(e.tokens.front(), "[CLS]");
   EXPECT_EQ(e.tokens.back(), "[SEP]");
+}
+
+// max_length below the special tokens cannot be met: every family refuses it rather than
+// returning more tokens than asked (the special tokens alone), and max_length equal to them
+// leaves the special tokens alone.
+TEST(TokenizerErrors, MaxLengthBelowSpecialTokensIsRefused) {
+  for (const char *family : {"bert_uncased", "llama_spm", "biogpt", "esm", "mluke"}) {
+    SCOPED_TRACE(family);
+    const auto tok = plinth::tok::load_tokenizer(kTokDir / family);
+    EncodeOptions plain;
+    const size_t added = tok->encode("", plain).ids.size();
+    ASSERT_GE(added, 1u);
+    EncodeOptions o;
+    o.max_length = added - 1;
+    if (o.max_length > 0) {
+      try {
+        tok->encode("a few words here", o);
+        ADD_FAILURE() << "max_length " << o.max_length << " accepted";
+      } catch (const plinth::Error &e) {
+        EXPECT_NE(std::string(e.what()).find("special tokens"), std::string::npos) << e.what();
+      }
+    }
+    o.max_length = added;
+    EXPECT_EQ(tok->encode("a few words here", o).ids.size(), added);
+    o.add_special_tokens = false;
+    o.max_length = 1;
+    EXPECT_EQ(tok->encode("a few words here", o).ids.size(), 1u);
+  }
 }
 
 TEST(TokenizerBehaviour, LargeInputEncodes) {

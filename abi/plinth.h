@@ -117,10 +117,12 @@ PLINTH_EXPORT void plinth_model_options_init(plinth_model_options *opts, size_t 
 PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *dir,
                                               const plinth_model_options *opts,
                                               plinth_model **out);
-/* Frees the model. Its sessions and its borrowed tokenizer must be freed or no longer used
- * before: they do not keep the model alive, and using them afterwards is undefined behaviour
- * (as is freeing a handle twice, or from inside one of the model's own callbacks). NULL is a
- * no-op. */
+/* Releases the caller's reference to the model. Its sessions and tokenizer handles hold their
+ * own references and stay usable; a generation running on the model (this thread's, from
+ * inside its on_token callback, or another thread's) finishes first: the model's memory goes
+ * when the last holder is done. A model also keeps its runtime's plugins loaded, so
+ * plinth_runtime_free may come before it. NULL is a no-op. Freeing the same handle twice,
+ * or using it after this call, is undefined behaviour (the C API cannot detect it). */
 PLINTH_EXPORT void plinth_model_free(plinth_model *model);
 
 typedef struct plinth_model_info {
@@ -141,8 +143,9 @@ typedef struct plinth_model_info {
 
 PLINTH_EXPORT plinth_status plinth_model_get_info(const plinth_model *model,
                                                   plinth_model_info *out);
-/* The tokenizer shipped in the model directory (borrowed; lives as long as the model).
- * NOT_FOUND if the directory has none. */
+/* The tokenizer shipped in the model directory, as a new handle: free it with
+ * plinth_tokenizer_free. It stays valid after plinth_model_free (it keeps the tokenizer alive,
+ * not the weights). NOT_FOUND if the directory has none. */
 PLINTH_EXPORT plinth_status plinth_model_tokenizer(plinth_model *model, plinth_tokenizer **out);
 
 /* ---------------------------------------------------------------- forward --------- */
@@ -171,8 +174,9 @@ PLINTH_EXPORT void plinth_outputs_free(plinth_outputs *outputs);
 
 /* ---------------------------------------------------------------- sessions -------- */
 
-/* Incremental decoding with a KV cache, for batch rows of at most max_tokens in total. A
- * session must be freed before its model (see plinth_model_free). */
+/* Incremental decoding with a KV cache, for batch rows of at most max_tokens in total. The
+ * session holds a reference to its model: it may be freed before or after the model. One
+ * session is used by one thread at a time. */
 PLINTH_EXPORT plinth_status plinth_session_create(plinth_model *model, int32_t batch,
                                                   int32_t max_tokens, plinth_session **out);
 PLINTH_EXPORT void plinth_session_free(plinth_session *session);
@@ -231,7 +235,8 @@ PLINTH_EXPORT plinth_status plinth_generate_text(plinth_model *model, const char
 
 PLINTH_EXPORT plinth_status plinth_tokenizer_load(plinth_runtime *rt, const char *dir,
                                                   plinth_tokenizer **out);
-PLINTH_EXPORT void plinth_tokenizer_free(plinth_tokenizer *tok); /* no-op for borrowed ones */
+/* Every tokenizer handle (loaded, or from plinth_model_tokenizer) is freed once. NULL: no-op. */
+PLINTH_EXPORT void plinth_tokenizer_free(plinth_tokenizer *tok);
 
 typedef struct plinth_encode_options {
   uint32_t struct_size;

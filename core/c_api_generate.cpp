@@ -13,7 +13,8 @@ PLINTH_EXPORT plinth_status plinth_session_create(plinth_model *m, int32_t batch
   return guarded([&] {
     require(m && out, "model or out is NULL");
     auto s = std::make_unique<plinth_session>();
-    s->session = std::make_unique<Session>(*m->model, batch, max_tokens);
+    s->model = m->model;
+    s->session = std::make_unique<Session>(*s->model, batch, max_tokens);
     *out = s.release();
   });
 }
@@ -73,11 +74,12 @@ PLINTH_EXPORT plinth_status plinth_generate_ids(plinth_model *m, const int32_t *
                                                 float *step_logits) {
   return guarded([&] {
     require(m && prompt_ids && out_ids && out_len, "invalid generate arguments");
+    const std::shared_ptr<Model> model = m->model; // on_token may free the handle
     GenerateParams p = params_from(opts);
     auto cb = field_or(opts, &plinth_generate_options::on_token, (plinth_token_fn) nullptr);
     void *ud = field_or(opts, &plinth_generate_options::user_data, (void *)nullptr);
     if (cb) p.on_token = [&](int32_t row, int32_t tok) { return cb(ud, row, tok, "") == 0; };
-    auto r = generate(*m->model, prompt_ids, batch, n_prompt, attention_mask, p, step_logits);
+    auto r = generate(*model, prompt_ids, batch, n_prompt, attention_mask, p, step_logits);
     const int32_t stride = n_prompt + p.max_new_tokens;
     for (int32_t b = 0; b < batch; ++b)
       std::memcpy(out_ids + static_cast<size_t>(b) * stride,
@@ -99,9 +101,9 @@ PLINTH_EXPORT plinth_status plinth_generate_text(plinth_model *m, const char *pr
                                                  size_t cap, size_t *needed) {
   return guarded([&] {
     require(m && prompt, "model or prompt is NULL");
-    const tok::Tokenizer *t = m->model->tokenizer();
-    if (!t)
-      throw Error(PLINTH_ERR_NOT_FOUND, "model has no tokenizer: " + m->model->tokenizer_error());
+    const std::shared_ptr<Model> model = m->model; // on_token may free the handle
+    const tok::Tokenizer *t = model->tokenizer();
+    if (!t) throw Error(PLINTH_ERR_NOT_FOUND, "model has no tokenizer: " + model->tokenizer_error());
     tok::EncodeOptions eo;
     eo.add_special_tokens = field_or(opts, &plinth_generate_options::add_special, 1) != 0;
     auto enc = t->encode(prompt, eo);
@@ -125,7 +127,7 @@ PLINTH_EXPORT plinth_status plinth_generate_text(plinth_model *m, const char *pr
       }
       return cb ? cb(ud, row, tok, piece.c_str()) == 0 : true;
     };
-    auto r = generate(*m->model, enc.ids.data(), 1, static_cast<int32_t>(enc.ids.size()), nullptr,
+    auto r = generate(*model, enc.ids.data(), 1, static_cast<int32_t>(enc.ids.size()), nullptr,
                       p, nullptr);
     std::vector<int32_t> ids(r.ids.begin(), r.ids.begin() + r.width);
     std::string full = t->decode(ids, true);

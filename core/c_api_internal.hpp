@@ -19,17 +19,18 @@ struct plinth_runtime {
   std::shared_ptr<plinth::Runtime> rt;
 };
 
+// The model is shared: its sessions hold it too, and a generation holds it for the length of
+// the call, so plinth_model_free (even from inside an on_token callback) only drops the
+// caller's reference and the model goes when the last holder does.
 struct plinth_model {
-  std::unique_ptr<plinth::Model> model;
-  plinth_tokenizer *tokenizer = nullptr; // borrowed handle, created on demand
+  std::shared_ptr<plinth::Model> model;
   std::string stored_dtype, dtype;
-  ~plinth_model();
 };
 
+// A tokenizer handle owns a reference to its tokenizer: one from plinth_model_tokenizer stays
+// valid after its model is freed (it keeps the tokenizer alive, not the weights).
 struct plinth_tokenizer {
-  std::unique_ptr<plinth::tok::Tokenizer> owned;
-  const plinth::tok::Tokenizer *tok = nullptr;
-  bool borrowed = false;
+  std::shared_ptr<const plinth::tok::Tokenizer> tok;
 };
 
 struct plinth_encoding {
@@ -42,6 +43,7 @@ struct plinth_outputs {
 };
 
 struct plinth_session {
+  std::shared_ptr<plinth::Model> model; // declared first: destroyed after the session
   std::unique_ptr<plinth::Session> session;
 };
 

@@ -6,8 +6,6 @@
 
 using namespace plinth;
 
-plinth_model::~plinth_model() { delete tokenizer; }
-
 extern "C" {
 
 PLINTH_EXPORT void plinth_model_options_init(plinth_model_options *o, size_t size) {
@@ -38,7 +36,7 @@ PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *di
     o.on_progress = field_or(opts, &plinth_model_options::on_progress, (plinth_progress_fn) nullptr);
     o.progress_user_data = field_or(opts, &plinth_model_options::progress_user_data, (void *)nullptr);
     auto m = std::make_unique<plinth_model>();
-    m->model = std::make_unique<Model>(rt->rt, dir, o);
+    m->model = std::make_shared<Model>(rt->rt, dir, o);
     m->stored_dtype = dtype_name(m->model->checkpoint().dominant_dtype());
     m->dtype = dtype_name(m->model->load_dtype());
     *out = m.release();
@@ -76,10 +74,9 @@ PLINTH_EXPORT plinth_status plinth_model_get_info(const plinth_model *m, plinth_
 PLINTH_EXPORT plinth_status plinth_model_tokenizer(plinth_model *m, plinth_tokenizer **out) {
   return guarded([&] {
     require(m && out, "model or out is NULL");
-    const auto *t = m->model->tokenizer();
+    auto t = m->model->shared_tokenizer();
     if (!t) throw Error(PLINTH_ERR_NOT_FOUND, "model has no tokenizer: " + m->model->tokenizer_error());
-    if (!m->tokenizer) m->tokenizer = new plinth_tokenizer{nullptr, t, true};
-    *out = m->tokenizer;
+    *out = new plinth_tokenizer{std::move(t)};
   });
 }
 

@@ -44,16 +44,11 @@ PLINTH_EXPORT plinth_status plinth_tokenizer_load(plinth_runtime *rt, const char
   return guarded([&] {
     (void)rt; // tokenizers live in the core; the runtime is taken for future plugin tokenizers
     require(dir && out, "dir or out is NULL");
-    auto t = std::make_unique<plinth_tokenizer>();
-    t->owned = tok::load_tokenizer(dir);
-    t->tok = t->owned.get();
-    *out = t.release();
+    *out = new plinth_tokenizer{tok::load_tokenizer(dir)};
   });
 }
 
-PLINTH_EXPORT void plinth_tokenizer_free(plinth_tokenizer *t) {
-  if (t && !t->borrowed) delete t;
-}
+PLINTH_EXPORT void plinth_tokenizer_free(plinth_tokenizer *t) { delete t; }
 
 PLINTH_EXPORT void plinth_encode_options_init(plinth_encode_options *o, size_t size) {
   plinth_encode_options d{};

@@ -17,9 +17,9 @@
 namespace plinth {
 
 struct ModelLoadOptions {
-  std::string backend; // "" = runtime default
+  std::string backend;              // "" = runtime default
   int32_t dtype = PLINTH_DTYPE_F32; // -1: as stored (f16/bf16 kept, else f32)
-  std::string head; // "" = from config
+  std::string head;                 // "" = from config
   int32_t n_threads = 0;
   plinth_progress_fn on_progress = nullptr;
   void *progress_user_data = nullptr;
@@ -38,8 +38,8 @@ public:
   Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoadOptions &opts);
   ~Model();
 
-  std::vector<HostOutput> forward(const std::vector<plinth_host_tensor> &inputs,
-                                  bool hidden_states, const std::vector<std::string> &wanted);
+  std::vector<HostOutput> forward(const std::vector<plinth_host_tensor> &inputs, bool hidden_states,
+                                  const std::vector<std::string> &wanted);
 
   const Checkpoint &checkpoint() const { return *checkpoint_; }
   const std::string &head() const { return head_; }
@@ -51,6 +51,7 @@ public:
   int64_t weight_bytes() const;
   // nullptr when the directory ships no tokenizer (the reason is in tokenizer_error()).
   const tok::Tokenizer *tokenizer() const { return tokenizer_.get(); }
+  std::shared_ptr<const tok::Tokenizer> shared_tokenizer() const { return tokenizer_; }
   const std::string &tokenizer_error() const { return tokenizer_error_; }
   plinth_arch_model *arch_model() { return arch_model_; }
   std::mutex &mutex() { return mutex_; }
@@ -64,7 +65,7 @@ private:
   plinth_arch_model *arch_model_ = nullptr;
   plinth_arch_model_info info_{};
   std::string head_;
-  std::unique_ptr<tok::Tokenizer> tokenizer_;
+  std::shared_ptr<const tok::Tokenizer> tokenizer_; // shared with tokenizer handles
   std::string tokenizer_error_;
   std::mutex mutex_;
 };

@@ -95,8 +95,9 @@ int verb_accuracy(const Args &args) {
   plinth_model_info tinfo{};
   tinfo.struct_size = sizeof tinfo;
   check_status(plinth_model_get_info(test.get(), &tinfo));
-  plinth_tokenizer *tok = nullptr;
-  check_status(plinth_model_tokenizer(ref.get(), &tok));
+  plinth_tokenizer *tok_raw = nullptr;
+  check_status(plinth_model_tokenizer(ref.get(), &tok_raw));
+  const TokenizerPtr tok(tok_raw);
 
   const auto vocab = static_cast<size_t>(info.vocab_size);
   std::vector<float> lr(vocab), lt(vocab);
@@ -105,7 +106,7 @@ int verb_accuracy(const Args &args) {
     plinth_encode_options eo;
     plinth_encode_options_init(&eo, sizeof eo);
     plinth_encoding *enc_raw = nullptr;
-    check_status(plinth_tokenize(tok, prompt.c_str(), -1, &eo, &enc_raw));
+    check_status(plinth_tokenize(tok.get(), prompt.c_str(), -1, &eo, &enc_raw));
     EncodingPtr enc(enc_raw);
     const auto n = static_cast<int32_t>(plinth_encoding_length(enc.get()));
     if (n == 0) continue;

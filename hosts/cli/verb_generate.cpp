@@ -77,12 +77,13 @@ int verb_generate(const Args &args) {
 
   // Prompt length for the statistics, counted the way generation will encode it.
   int64_t n_prompt = -1;
-  plinth_tokenizer *tok = nullptr;
-  if (plinth_model_tokenizer(model.get(), &tok) == PLINTH_OK) {
+  plinth_tokenizer *tok_raw = nullptr;
+  if (plinth_model_tokenizer(model.get(), &tok_raw) == PLINTH_OK) {
+    const TokenizerPtr tok(tok_raw);
     plinth_encode_options eopts;
     plinth_encode_options_init(&eopts, sizeof eopts);
     plinth_encoding *enc = nullptr;
-    if (plinth_tokenize(tok, prompt.c_str(), -1, &eopts, &enc) == PLINTH_OK) {
+    if (plinth_tokenize(tok.get(), prompt.c_str(), -1, &eopts, &enc) == PLINTH_OK) {
       n_prompt = plinth_encoding_length(enc);
       plinth_encoding_free(enc);
     }

@@ -53,6 +53,7 @@ func TestGreedyGenerationsMatchTransformers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer tok.Close()
 	cases := expectedGenerations(t)
 	if len(cases) != 3 {
 		t.Fatalf("%d cases", len(cases))

@@ -8,13 +8,14 @@ import "C"
 
 import "unsafe"
 
-// Tokenizer encodes and decodes text. One from Model.Tokenizer is borrowed from the model and
-// valid while the model is open; one from LoadTokenizer needs Close.
+// Tokenizer encodes and decodes text. Every Tokenizer, from Model.Tokenizer or LoadTokenizer,
+// is its own reference and needs Close; one from a model stays valid after the model's Close.
 type Tokenizer struct {
 	raw *C.plinth_tokenizer
 }
 
-// Tokenizer returns the tokenizer of the model directory.
+// Tokenizer returns the tokenizer of the model directory (Close it when done; it may outlive
+// the model).
 func (m *Model) Tokenizer() (*Tokenizer, error) {
 	t := &Tokenizer{}
 	if err := call(func() C.plinth_status { return C.plinth_model_tokenizer(m.raw, &t.raw) }); err != nil {
@@ -34,7 +35,7 @@ func (r *Runtime) LoadTokenizer(dir string) (*Tokenizer, error) {
 	return t, nil
 }
 
-// Close frees a loaded tokenizer (a no-op for a model's own).
+// Close releases the tokenizer.
 func (t *Tokenizer) Close() error {
 	if t.raw != nil {
 		C.plinth_tokenizer_free(t.raw)

@@ -72,6 +72,7 @@ TEST(DemoModel, GreedyGenerationsMatchTransformers) {
               PLINTH_OK);
     EXPECT_EQ(std::string(text.data()), gen["text"].get<std::string>());
   }
+  plinth_tokenizer_free(tok);
 }
 
 TEST(CApi, LastErrorIsPerThreadAndOutputsUntouched) {

@@ -122,10 +122,10 @@ class Model(_Handle):
         return d
 
     def tokenizer(self):
-        """The model directory's tokenizer (borrowed: valid while the model is open)."""
+        """The model directory's tokenizer: its own reference, valid after the model closes."""
         t = ctypes.c_void_p()
         _check(_L().plinth_model_tokenizer(self._h, ctypes.byref(t)))
-        return Tokenizer(t, owner=self)
+        return Tokenizer(t)
 
     def forward(self, inputs, wanted=(), hidden_states=False):
         """inputs: {name: (flat int values, shape)}; returns Outputs. Values go in as int32."""
@@ -224,11 +224,12 @@ class Model(_Handle):
 
 
 class Tokenizer(_Handle):
-    _free = "plinth_tokenizer_free"  # a no-op for a model's borrowed tokenizer
+    _free = "plinth_tokenizer_free"
 
-    def __init__(self, handle=None, owner=None):
+    def __init__(self, handle=None):
         super().__init__()
-        self._h, self._owner = handle, owner
+        if handle is not None:
+            self._h = handle
 
     @classmethod
     def load(cls, runtime, model_dir):

@@ -35,6 +35,14 @@ class DemoModelTest(unittest.TestCase):
                 self.assertEqual(out, gen["ids"])
                 self.assertEqual(tok.decode(out), gen["text"])
 
+    def test_tokenizer_outlives_its_model(self):
+        model = plinth.open(DEMO_MODEL)
+        tok = model.tokenizer()
+        want = tok.encode("Licensed under the Apache License")
+        model.close()
+        self.assertEqual(tok.encode("Licensed under the Apache License"), want)
+        tok.close()
+
     def test_streamed_text(self):
         prompt, gen = next(iter(self.expected.items()))
         pieces = []

@@ -1,6 +1,5 @@
 //! Loaded models: info, tokenizer, forward passes.
 use std::ffi::CString;
-use std::marker::PhantomData;
 use std::path::Path;
 use std::ptr::{self, NonNull};
 
@@ -95,11 +94,12 @@ impl Model {
         }
     }
 
-    /// The tokenizer of the model directory, borrowed from the model.
-    pub fn tokenizer(&self) -> Result<Tokenizer<'_>> {
+    /// The tokenizer of the model directory: an owned reference, valid after the model is
+    /// dropped.
+    pub fn tokenizer(&self) -> Result<Tokenizer> {
         let mut raw = ptr::null_mut();
         check(unsafe { sys::plinth_model_tokenizer(self.raw.as_ptr(), &mut raw) })?;
-        Ok(unsafe { Tokenizer::from_raw(raw, PhantomData) })
+        Ok(unsafe { Tokenizer::from_raw(raw) })
     }
 
     /// One forward pass. `wanted`: optional outputs to produce as well; `hidden_states`: also

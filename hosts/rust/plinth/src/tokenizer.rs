@@ -1,5 +1,5 @@
-//! Tokenizers: the one a model directory ships (borrowed from the model) or one loaded alone.
-use std::marker::PhantomData;
+//! Tokenizers: the one a model directory ships or one loaded alone. Either is an owned
+//! reference and stays valid after the model is dropped.
 use std::os::raw::c_char;
 use std::path::Path;
 use std::ptr;
@@ -7,25 +7,27 @@ use std::ptr;
 use plinth_sys as sys;
 
 use crate::error::{check, cstring, Error, Result};
-use crate::model::Model;
 use crate::runtime::Runtime;
 
-pub struct Tokenizer<'m> {
+pub struct Tokenizer {
     raw: *mut sys::plinth_tokenizer,
-    _model: PhantomData<&'m Model>,
 }
 
-impl<'m> Tokenizer<'m> {
-    pub(crate) unsafe fn from_raw(raw: *mut sys::plinth_tokenizer, m: PhantomData<&'m Model>) -> Self {
-        Tokenizer { raw, _model: m }
+// The library's tokenizers are immutable once loaded and safe to call from many threads.
+unsafe impl Send for Tokenizer {}
+unsafe impl Sync for Tokenizer {}
+
+impl Tokenizer {
+    pub(crate) unsafe fn from_raw(raw: *mut sys::plinth_tokenizer) -> Self {
+        Tokenizer { raw }
     }
 
     /// The tokenizer files of a model directory, without the model.
-    pub fn load(rt: &Runtime, dir: impl AsRef<Path>) -> Result<Tokenizer<'static>> {
+    pub fn load(rt: &Runtime, dir: impl AsRef<Path>) -> Result<Tokenizer> {
         let dir = cstring(&dir.as_ref().to_string_lossy())?;
         let mut raw = ptr::null_mut();
         check(unsafe { sys::plinth_tokenizer_load(rt.as_ptr(), dir.as_ptr(), &mut raw) })?;
-        Ok(Tokenizer { raw, _model: PhantomData })
+        Ok(Tokenizer { raw })
     }
 
     pub fn encode(&self, text: &str, add_special_tokens: bool) -> Result<Vec<i32>> {
@@ -75,9 +77,8 @@ impl<'m> Tokenizer<'m> {
     }
 }
 
-impl Drop for Tokenizer<'_> {
+impl Drop for Tokenizer {
     fn drop(&mut self) {
-        // A no-op in the library for a model's borrowed tokenizer.
         unsafe { sys::plinth_tokenizer_free(self.raw) }
     }
 }

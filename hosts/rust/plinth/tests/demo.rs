@@ -19,6 +19,15 @@ fn expected() -> Vec<(String, Vec<i32>, String)> {
 }
 
 #[test]
+fn tokenizer_outlives_its_model() {
+    let model = Model::open(common::demo_model_dir()).expect("load demo model");
+    let tok = model.tokenizer().unwrap();
+    let want = tok.encode("Licensed under the Apache License", true).unwrap();
+    drop(model);
+    assert_eq!(tok.encode("Licensed under the Apache License", true).unwrap(), want);
+}
+
+#[test]
 fn greedy_generations_match_transformers() {
     let model = Model::open(common::demo_model_dir()).expect("load demo model");
     let info = model.info().unwrap();

@@ -104,6 +104,8 @@ PLINTH_EXPORT plinth_status plinth_generate_text(plinth_model *m, const char *pr
     const std::shared_ptr<Model> model = m->model; // on_token may free the handle
     const tok::Tokenizer *t = model->tokenizer();
     if (!t) throw Error(PLINTH_ERR_NOT_FOUND, "model has no tokenizer: " + model->tokenizer_error());
+    check_limit(static_cast<int64_t>(std::strlen(prompt)), model->limits().text_bytes, "text_bytes",
+                "prompt of");
     tok::EncodeOptions eo;
     eo.add_special_tokens = field_or(opts, &plinth_generate_options::add_special, 1) != 0;
     auto enc = t->encode(prompt, eo);

@@ -31,6 +31,7 @@ struct plinth_model {
 // valid after its model is freed (it keeps the tokenizer alive, not the weights).
 struct plinth_tokenizer {
   std::shared_ptr<const plinth::tok::Tokenizer> tok;
+  int64_t max_text_bytes; // its runtime's limits.text_bytes
 };
 
 struct plinth_encoding {

@@ -31,8 +31,7 @@ PLINTH_EXPORT plinth_status plinth_model_load(plinth_runtime *rt, const char *di
       o.dtype = *dt;
     }
     o.n_threads = field_or(opts, &plinth_model_options::n_threads, 0);
-    require(o.n_threads <= kMaxThreads, "model options: n_threads " + std::to_string(o.n_threads) +
-                                            " is above " + std::to_string(kMaxThreads));
+    check_limit(o.n_threads, rt->rt->config.limits.threads, "threads", "model options: n_threads");
     o.on_progress = field_or(opts, &plinth_model_options::on_progress, (plinth_progress_fn) nullptr);
     o.progress_user_data = field_or(opts, &plinth_model_options::progress_user_data, (void *)nullptr);
     auto m = std::make_unique<plinth_model>();
@@ -76,7 +75,7 @@ PLINTH_EXPORT plinth_status plinth_model_tokenizer(plinth_model *m, plinth_token
     require(m && out, "model or out is NULL");
     auto t = m->model->shared_tokenizer();
     if (!t) throw Error(PLINTH_ERR_NOT_FOUND, "model has no tokenizer: " + m->model->tokenizer_error());
-    *out = new plinth_tokenizer{std::move(t)};
+    *out = new plinth_tokenizer{std::move(t), m->model->limits().text_bytes};
   });
 }
 

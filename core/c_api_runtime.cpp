@@ -33,8 +33,7 @@ PLINTH_EXPORT plinth_status plinth_runtime_create(const plinth_runtime_options *
     log_configure(level, field_or(opts, &plinth_runtime_options::log_fn, (plinth_log_fn) nullptr),
                   field_or(opts, &plinth_runtime_options::log_user_data, (void *)nullptr));
     int32_t threads = field_or(opts, &plinth_runtime_options::n_threads, 0);
-    require(threads <= kMaxThreads, "plinth_runtime_create: n_threads " + std::to_string(threads) +
-                                        " is above " + std::to_string(kMaxThreads));
+    check_limit(threads, rt->config.limits.threads, "threads", "plinth_runtime_create: n_threads");
     if (threads <= 0) threads = rt->config.threads; // read_runtime_config bounds it
     if (threads <= 0) threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
     rt->n_threads = threads;

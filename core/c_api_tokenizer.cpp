@@ -3,26 +3,34 @@
 #include <cstring>
 
 #include "c_api_internal.hpp"
+#include "file_read.hpp"
 
 using namespace plinth;
 
 namespace {
+// A caller's text (len < 0: NUL-terminated), within the tokenizer's limits.text_bytes.
+std::string_view text_view(const plinth_tokenizer *t, const char *text, int64_t len,
+                           const char *what) {
+  const std::string_view v =
+      len < 0 ? std::string_view(text) : std::string_view(text, static_cast<size_t>(len));
+  check_limit(static_cast<int64_t>(v.size()), t->max_text_bytes, "text_bytes",
+              std::string(what) + " of");
+  return v;
+}
+
 // The C options of an encode call, read field by field within the caller's struct_size.
-tok::EncodeOptions encode_options_from(const plinth_encode_options *opts) {
+tok::EncodeOptions encode_options_from(const plinth_tokenizer *t,
+                                       const plinth_encode_options *opts) {
   tok::EncodeOptions eo;
   eo.add_special_tokens = field_or(opts, &plinth_encode_options::add_special_tokens, 1) != 0;
   if (const char *pair = field_or(opts, &plinth_encode_options::pair, (const char *)nullptr)) {
     const int64_t pl = field_or(opts, &plinth_encode_options::pair_len, (int64_t)-1);
-    eo.pair = pl < 0 ? std::string(pair) : std::string(pair, static_cast<size_t>(pl));
+    eo.pair = std::string(text_view(t, pair, pl, "a text pair"));
   }
   const int32_t ml = field_or(opts, &plinth_encode_options::max_length, 0);
   require(ml >= 0, "max_length must be >= 0");
   eo.max_length = static_cast<size_t>(ml);
   return eo;
-}
-
-std::string_view text_view(const char *text, int64_t len) {
-  return len < 0 ? std::string_view(text) : std::string_view(text, static_cast<size_t>(len));
 }
 
 // An encoding handle, with the offsets flattened once for plinth_encoding_offsets.
@@ -42,9 +50,11 @@ extern "C" {
 PLINTH_EXPORT plinth_status plinth_tokenizer_load(plinth_runtime *rt, const char *dir,
                                                   plinth_tokenizer **out) {
   return guarded([&] {
-    (void)rt; // tokenizers live in the core; the runtime is taken for future plugin tokenizers
+    // rt may be NULL: the default limits apply then.
     require(dir && out, "dir or out is NULL");
-    *out = new plinth_tokenizer{tok::load_tokenizer(dir)};
+    const Limits limits = rt ? rt->rt->config.limits : Limits{};
+    const FileLimitScope files(limits.file_bytes);
+    *out = new plinth_tokenizer{tok::load_tokenizer(dir), limits.text_bytes};
   });
 }
 
@@ -63,8 +73,8 @@ PLINTH_EXPORT plinth_status plinth_tokenize(const plinth_tokenizer *t, const cha
                                             plinth_encoding **out) {
   return guarded([&] {
     require(t && text && out, "tokenizer, text or out is NULL");
-    const tok::EncodeOptions eo = encode_options_from(opts);
-    *out = wrap(t->tok->encode(text_view(text, text_len), eo)).release();
+    const tok::EncodeOptions eo = encode_options_from(t, opts);
+    *out = wrap(t->tok->encode(text_view(t, text, text_len, "a text"), eo)).release();
   });
 }
 
@@ -99,13 +109,14 @@ PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *t, 
                                                      plinth_encoding **out) {
   return guarded([&] {
     require(t && text && out, "tokenizer, text or out is NULL");
-    const tok::EncodeOptions eo = encode_options_from(opts);
+    const tok::EncodeOptions eo = encode_options_from(t, opts);
 
     tok::EntityOptions en;
     const int32_t n = field_or(eopts, &plinth_entity_options::n_spans, 0);
     const int64_t *spans = field_or(eopts, &plinth_entity_options::spans, (const int64_t *)nullptr);
     require(n >= 0 && (n == 0 || spans), "entity spans are missing");
-    for (int32_t i = 0; i < n; ++i) en.spans.emplace_back(spans[2 * i], spans[2 * i + 1]);
+    for (int32_t i = 0; i < n; ++i)
+      en.spans.emplace_back(spans[2 * i], spans[2 * i + 1]);
     if (const char *const *names =
             field_or(eopts, &plinth_entity_options::entities, (const char *const *)nullptr)) {
       en.entities.emplace();
@@ -119,7 +130,7 @@ PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *t, 
     en.max_mention_length = field_or(eopts, &plinth_entity_options::max_mention_length, 0);
     require(en.max_mention_length >= 0, "max_mention_length must be >= 0");
 
-    *out = wrap(t->tok->encode_entities(text_view(text, text_len), eo, en)).release();
+    *out = wrap(t->tok->encode_entities(text_view(t, text, text_len, "a text"), eo, en)).release();
   });
 }
 
@@ -170,7 +181,8 @@ PLINTH_EXPORT plinth_status plinth_detokenize(const plinth_tokenizer *t, const i
                                               size_t cap, size_t *needed) {
   return guarded([&] {
     require(t && (ids || n == 0) && n >= 0, "invalid detokenize arguments");
-    std::string s = t->tok->decode(std::span<const int32_t>(ids, static_cast<size_t>(n)), skip_special != 0);
+    std::string s =
+        t->tok->decode(std::span<const int32_t>(ids, static_cast<size_t>(n)), skip_special != 0);
     copy_out(s, buf, cap, needed);
   });
 }
@@ -182,8 +194,8 @@ PLINTH_EXPORT int64_t plinth_tokenizer_vocab_size(const plinth_tokenizer *t) {
 PLINTH_EXPORT int32_t plinth_tokenizer_special_id(const plinth_tokenizer *t, const char *role) {
   if (!t || !role) return -1;
   static const std::pair<const char *, tok::Special> kRoles[] = {
-      {"bos", tok::Special::Bos}, {"eos", tok::Special::Eos}, {"unk", tok::Special::Unk},
-      {"pad", tok::Special::Pad}, {"cls", tok::Special::Cls}, {"sep", tok::Special::Sep},
+      {"bos", tok::Special::Bos},  {"eos", tok::Special::Eos}, {"unk", tok::Special::Unk},
+      {"pad", tok::Special::Pad},  {"cls", tok::Special::Cls}, {"sep", tok::Special::Sep},
       {"mask", tok::Special::Mask}};
   for (const auto &[name, r] : kRoles)
     if (std::strcmp(name, role) == 0) return t->tok->special_id(r).value_or(-1);

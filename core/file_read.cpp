@@ -10,6 +10,15 @@
 
 namespace plinth {
 
+namespace {
+thread_local size_t t_file_limit = kMaxTextFileBytes;
+}
+
+FileLimitScope::FileLimitScope(int64_t bytes) : saved_(t_file_limit) {
+  t_file_limit = bytes > 0 ? static_cast<size_t>(bytes) : kMaxTextFileBytes;
+}
+FileLimitScope::~FileLimitScope() { t_file_limit = saved_; }
+
 int open_regular_file(const std::filesystem::path &path, size_t *size) {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -29,13 +38,16 @@ int open_regular_file(const std::filesystem::path &path, size_t *size) {
 }
 
 std::string read_text_file(const std::filesystem::path &path, size_t max_bytes) {
+  const bool by_scope = max_bytes == 0;
+  if (by_scope) max_bytes = t_file_limit;
   size_t size = 0;
   const int fd = open_regular_file(path, &size);
   if (size > max_bytes) {
     ::close(fd);
-    throw Error(PLINTH_ERR_FORMAT, path.string() + ": " + std::to_string(size) +
-                                       " bytes, above the limit of " + std::to_string(max_bytes) +
-                                       " for this kind of file");
+    throw Error(PLINTH_ERR_FORMAT,
+                path.string() + ": " + std::to_string(size) + " bytes, above the limit of " +
+                    std::to_string(max_bytes) +
+                    (by_scope ? " (limits.file_bytes in plinth.toml)" : " for this kind of file"));
   }
   std::string text(size, '\0');
   size_t got = 0;

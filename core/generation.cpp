@@ -15,6 +15,8 @@ GenerateResult generate(Model &model, const int32_t *prompt, int32_t batch, int3
     throw Error(PLINTH_ERR_INVALID_ARGUMENT, "generation needs a non-empty prompt");
   if (params.max_new_tokens < 0)
     throw Error(PLINTH_ERR_INVALID_ARGUMENT, "max_new_tokens must not be negative");
+  check_limit(params.max_new_tokens, model.limits().new_tokens, "new_tokens", "max_new_tokens");
+  check_limit(batch, model.limits().batch, "batch", "generation batch");
   if (params.max_new_tokens > INT32_MAX - n_prompt)
     throw Error(PLINTH_ERR_INVALID_ARGUMENT,
                 "prompt length " + std::to_string(n_prompt) + " + max_new_tokens " +

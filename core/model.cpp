@@ -6,6 +6,7 @@
 
 #include "dtype.hpp"
 #include "error.hpp"
+#include "file_read.hpp"
 #include "logging.hpp"
 #include "quantize.hpp"
 
@@ -27,6 +28,7 @@ bool in_list(const char *const *list, const std::string &v) {
 
 Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoadOptions &opts)
     : rt_(std::move(rt)) {
+  const FileLimitScope files(rt_->config.limits.file_bytes); // config.json, tokenizer files
   checkpoint_ = std::make_unique<Checkpoint>(dir);
   const std::string model_type = checkpoint_->model_type();
   const std::string backend_name =
@@ -167,6 +169,12 @@ std::vector<HostOutput> Model::forward(const std::vector<plinth_host_tensor> &in
     if (in.dtype != PLINTH_DTYPE_I32 && in.dtype != PLINTH_DTYPE_I64)
       throw Error(PLINTH_ERR_INVALID_ARGUMENT,
                   std::string("forward input '") + in.name + "' must be int32 or int64");
+    // [batch, sequence, ...]: the same bounds as sessions and generations.
+    check_limit(in.shape[0], limits().batch, "batch",
+                std::string("forward input '") + in.name + "': batch");
+    if (in.ndim >= 2)
+      check_limit(in.shape[1], limits().context, "context",
+                  std::string("forward input '") + in.name + "': sequence length");
     int64_t n = 1;
     for (int i = 0; i < in.ndim; ++i) {
       if (in.shape[i] <= 0)

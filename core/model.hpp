@@ -55,6 +55,8 @@ public:
   const std::string &tokenizer_error() const { return tokenizer_error_; }
   plinth_arch_model *arch_model() { return arch_model_; }
   std::mutex &mutex() { return mutex_; }
+  // Its runtime's limits (plinth.toml [limits]).
+  const Limits &limits() const { return rt_->config.limits; }
 
 private:
   std::shared_ptr<Runtime> rt_;

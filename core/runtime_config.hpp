@@ -7,6 +7,13 @@
 //                                            # device format instead of reading the mapping
 //   huge_page_cache = true                   # re-read a mapped checkpoint of 64 MiB or more
 //                                            # held in small page-cache pages into 2 MiB ones
+//   [limits]                                 # what one call may ask for (see Limits)
+//   threads = 1024
+//   batch = 4096
+//   context = 1048576
+//   new_tokens = 1048576
+//   text_bytes = 268435456
+//   file_bytes = 1073741824
 #pragma once
 
 #include <filesystem>
@@ -15,6 +22,22 @@
 #include <vector>
 
 namespace plinth {
+
+// Upper bounds on what one request may ask for, so that a careless or hostile caller gets an
+// error naming the limit instead of exhausting threads, memory or time. Each is configurable
+// in plinth.toml's [limits] table; the defaults are far above any real model's needs.
+struct Limits {
+  int64_t threads = 1024;       // worker threads of a runtime or model (n_threads, threads)
+  int64_t batch = 4096;         // rows of one forward pass, session or generation
+  int64_t context = 1 << 20;    // tokens of one session (prompt + new) or forward sequence
+  int64_t new_tokens = 1 << 20; // max_new_tokens of one generation
+  int64_t text_bytes = int64_t{256} << 20; // one text given to a tokenizer or generation
+  int64_t file_bytes = int64_t{1} << 30;   // one config / tokenizer / vocabulary file read whole
+};
+
+// Throws INVALID_ARGUMENT "<what> <asked> is above the limit of <limit> (limits.<name> in
+// plinth.toml)" when asked > limit.
+void check_limit(int64_t asked, int64_t limit, const char *name, const std::string &what);
 
 struct RuntimeConfig {
   std::vector<std::filesystem::path> plugin_paths;
@@ -36,11 +59,8 @@ struct RuntimeConfig {
   // the file at the first load (~3 s for 1.7 GB on a VM) and nothing at later loads while the
   // file stays cached. false leaves the page cache as it is.
   bool huge_page_cache = true;
+  Limits limits;
 };
-
-// The most worker threads a runtime, model or plinth.toml may ask for: beyond it thread creation
-// fails (or exhausts the address space) long before it could help.
-constexpr int32_t kMaxThreads = 1024;
 
 RuntimeConfig read_runtime_config(const std::filesystem::path &path); // throws plinth::Error
 // The same from the file's text (`path` names it in errors and anchors relative plugin_paths).

@@ -13,6 +13,8 @@ Session::Session(Model &model, int32_t batch, int32_t max_tokens)
                                             "' cannot generate (load it with a causal LM head)");
   if (batch <= 0 || max_tokens <= 0)
     throw Error(PLINTH_ERR_INVALID_ARGUMENT, "session needs batch > 0 and max_tokens > 0");
+  check_limit(batch, model.limits().batch, "batch", "session batch");
+  check_limit(max_tokens, model.limits().context, "context", "session length (max_tokens)");
   if (model.info().max_positions > 0 && max_tokens > model.info().max_positions)
     throw Error(PLINTH_ERR_INVALID_ARGUMENT,
                 "session of " + std::to_string(max_tokens) + " tokens exceeds the model's " +

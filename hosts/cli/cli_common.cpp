@@ -59,7 +59,6 @@ static int32_t parse_log_level(const std::string &name) {
 
 RuntimePtr make_runtime(const GlobalOptions &globals) {
   if (globals.threads < 0) throw UsageError("--threads must be >= 0");
-  if (globals.threads > 1024) throw UsageError("--threads must be at most 1024");
   plinth_runtime_options opts;
   plinth_runtime_options_init(&opts, sizeof opts);
   opts.plugin_path = globals.plugin_path.empty() ? nullptr : globals.plugin_path.c_str();

@@ -67,3 +67,48 @@ TEST(RuntimeConfig, WronglyTypedSettingsAreErrors) {
     }
   }
 }
+
+TEST(RuntimeConfig, LimitsAreReadAndChecked) {
+  const auto dflt = plinth::read_runtime_config(write_toml("")).limits;
+  EXPECT_EQ(dflt.threads, 1024);
+  EXPECT_EQ(dflt.file_bytes, int64_t{1} << 30);
+  const auto c = plinth::read_runtime_config(
+      write_toml("threads = 8\n[limits]\nthreads = 8\nbatch = 2\ncontext = 64\nnew_tokens = 5\n"
+                 "text_bytes = 100\nfile_bytes = 5000000000\n"));
+  EXPECT_EQ(c.limits.threads, 8);
+  EXPECT_EQ(c.limits.batch, 2);
+  EXPECT_EQ(c.limits.context, 64);
+  EXPECT_EQ(c.limits.new_tokens, 5);
+  EXPECT_EQ(c.limits.text_bytes, 100);
+  EXPECT_EQ(c.limits.file_bytes, 5000000000);
+  EXPECT_EQ(c.threads, 8);
+  const std::pair<const char *, const char *> bad[] = {
+      {"[limits]\nbatches = 2\n", "unknown limit 'batches'"},
+      {"[limits]\nbatch = 0\n", "limits.batch must be an integer from 1"},
+      {"[limits]\ncontext = 3000000000\n",
+       "limits.context must be an integer from 1 to 2147483647"},
+      {"[limits]\nnew_tokens = \"5\"\n", "limits.new_tokens must be"},
+      {"limits = 3\n", "limits must be a table"},
+      {"threads = 9\n[limits]\nthreads = 8\n",
+       "threads 9 is out of range (0 to limits.threads, 8)"},
+  };
+  for (const auto &[text, needle] : bad) {
+    try {
+      plinth::read_runtime_config(write_toml(text));
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const plinth::Error &e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(RuntimeConfig, CheckLimitNamesTheLimit) {
+  EXPECT_NO_THROW(plinth::check_limit(4, 4, "batch", "session batch"));
+  try {
+    plinth::check_limit(5, 4, "batch", "session batch");
+    FAIL();
+  } catch (const plinth::Error &e) {
+    EXPECT_EQ(e.status(), PLINTH_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(e.what(), "session batch 5 is above the limit of 4 (limits.batch in plinth.toml)");
+  }
+}

@@ -136,6 +136,18 @@ TEST(CApi, NonsenseArgumentsAreRefused) {
   EXPECT_EQ(plinth_model_forward(m, &in, 1, nullptr, &o), PLINTH_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(plinth_last_error()).find("does not fit in int32"), std::string::npos)
       << plinth_last_error();
+  // Ids outside the vocabulary (negative, or past it) are refused, not read out of bounds.
+  for (int64_t bad : {int64_t{-1}, int64_t{1} << 30}) {
+    ids64[1] = bad;
+    EXPECT_EQ(plinth_model_forward(m, &in, 1, nullptr, &o), PLINTH_ERR_INVALID_ARGUMENT) << bad;
+    EXPECT_NE(std::string(plinth_last_error()).find("outside [0, "), std::string::npos)
+        << plinth_last_error();
+    const int32_t bad_prompt[2] = {5, static_cast<int32_t>(bad)};
+    EXPECT_EQ(plinth_generate_ids(m, bad_prompt, 1, 2, nullptr, &g, out, &len, nullptr),
+              PLINTH_ERR_INVALID_ARGUMENT)
+        << bad;
+  }
+  ids64[1] = 6;
   in.ndim = 4; // batch and sequence within the limits, the rest 2^64 elements: the product was 0
   in.shape[2] = int64_t{1} << 32;
   in.shape[3] = int64_t{1} << 32;

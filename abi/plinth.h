@@ -10,7 +10,12 @@
  *    passing sizeof the struct as the program sees it: plinth_model_options_init(&o, sizeof o).
  *    It writes at most that many bytes (so an older, smaller struct is never overrun), sets
  *    struct_size and every default; the library reads only the fields that fit in struct_size,
- *    so a program built with an older header keeps working with a newer library.
+ *    so a program built with an older header keeps working with a newer library. A NULL
+ *    options pointer means every default. struct_size 0 (a struct never initialised) is
+ *    refused with PLINTH_ERR_INVALID_ARGUMENT by every call, options and info structs alike.
+ *  - Info structs (plinth_model_info, plinth_plugin_info) are filled by the library: set
+ *    struct_size = sizeof before the call; at most struct_size bytes are written, and
+ *    struct_size is set to the number written.
  *  - Strings are UTF-8, NUL-terminated unless a length is given. No exception crosses.
  *  - Threading: a runtime and a loaded model may be shared across threads; the library
  *    serialises calls that use the same model. A session is used by one thread at a time.
@@ -34,6 +39,9 @@ typedef struct plinth_outputs plinth_outputs;
 /* ---------------------------------------------------------------- basics ---------- */
 
 PLINTH_EXPORT uint32_t plinth_abi_version(void); /* == PLINTH_ABI_VERSION of the library */
+/* The library's version (PLINTH_VERSION_NUMBER / _STRING of the library, which may be newer
+ * than the header a program was built with). */
+PLINTH_EXPORT uint32_t plinth_version_number(void);
 PLINTH_EXPORT const char *plinth_version_string(void);
 PLINTH_EXPORT const char *plinth_last_error(void);
 PLINTH_EXPORT const char *plinth_status_string(plinth_status status);
@@ -82,8 +90,7 @@ typedef struct plinth_plugin_info {
 } plinth_plugin_info;
 
 /* Opens every discovered plugin (to validate it) and lists them. Strings stay valid while the
- * runtime lives. Info structs: set out->struct_size = sizeof *out before the call (the library
- * fills at most that many bytes). */
+ * runtime lives. plinth_plugin_info is an info struct (see Conventions above). */
 PLINTH_EXPORT plinth_status plinth_runtime_scan_plugins(plinth_runtime *rt);
 PLINTH_EXPORT int32_t plinth_runtime_plugin_count(const plinth_runtime *rt);
 PLINTH_EXPORT plinth_status plinth_runtime_plugin_at(const plinth_runtime *rt, int32_t index,

@@ -136,6 +136,7 @@ typedef struct plinth_rope_args {
   int32_t neox;
   const plinth_tensor *inv_freq;
   float attention_factor;
+  int32_t reserved; /* 0; fills what would be trailing padding (ABI rules, ARCHITECTURE.md) */
 } plinth_rope_args;
 
 /* Batched matrix product: c[b] = alpha * op(a[b]) @ op(b[b]) (+ beta * c[b]).
@@ -364,6 +365,7 @@ typedef struct plinth_model_env {
   const char *model_type; /* config.json model_type */
   const char *head;       /* "base", "causal_lm", "seq_cls", "tok_cls", "masked_lm", ... */
   int32_t compute_dtype;  /* PLINTH_DTYPE_F32 */
+  int32_t reserved;       /* 0; fills what would be trailing padding */
 } plinth_model_env;
 
 /* What a model reports about itself after creation. */
@@ -372,6 +374,7 @@ typedef struct plinth_arch_model_info {
   int64_t vocab_size;    /* width of generation logits; 0 if the head does not generate */
   int64_t max_positions; /* 0 = unbounded */
   int32_t can_generate;
+  int32_t reserved; /* 0; fills what would be trailing padding */
 } plinth_arch_model_info;
 
 /* One forward pass. Inputs are host tensors (i32): "input_ids" [B, T], "attention_mask"

@@ -23,6 +23,22 @@ extern "C" {
  * appended) keep it. See docs/ARCHITECTURE.md, "ABI rules". */
 #define PLINTH_ABI_VERSION 1u
 
+/* Version of the library, semantic: MAJOR equals PLINTH_ABI_VERSION, MINOR grows with
+ * compatible additions, PATCH with fixes. This is the one place it is written: CMakeLists.txt
+ * reads it (project version, libplinth.so.MAJOR.MINOR.PATCH with SONAME libplinth.so.MAJOR),
+ * and plinth_version_number() / plinth_version_string() return the library's own, which a
+ * program compares with the header it was built against. */
+#define PLINTH_VERSION_MAJOR 1
+#define PLINTH_VERSION_MINOR 0
+#define PLINTH_VERSION_PATCH 0
+#define PLINTH_VERSION_NUMBER                                                                      \
+  (PLINTH_VERSION_MAJOR * 1000000 + PLINTH_VERSION_MINOR * 1000 + PLINTH_VERSION_PATCH)
+#define PLINTH_STRINGIFY_(x) #x
+#define PLINTH_XSTRINGIFY_(x) PLINTH_STRINGIFY_(x)
+#define PLINTH_VERSION_STRING                                                                      \
+  PLINTH_XSTRINGIFY_(PLINTH_VERSION_MAJOR)                                                         \
+  "." PLINTH_XSTRINGIFY_(PLINTH_VERSION_MINOR) "." PLINTH_XSTRINGIFY_(PLINTH_VERSION_PATCH)
+
 /* Every call that can fail returns one of these. PLINTH_OK is zero; the message of the
  * last failure on the calling thread is plinth_last_error(). */
 typedef enum plinth_status {

@@ -20,7 +20,9 @@ void copy_out(const std::string &s, char *buf, size_t cap, size_t *needed) {
 extern "C" {
 
 PLINTH_EXPORT uint32_t plinth_abi_version(void) { return PLINTH_ABI_VERSION; }
-PLINTH_EXPORT const char *plinth_version_string(void) { return "0.1.0"; }
+PLINTH_EXPORT uint32_t plinth_version_number(void) { return PLINTH_VERSION_NUMBER; }
+PLINTH_EXPORT const char *plinth_version_string(void) { return PLINTH_VERSION_STRING; }
+static_assert(PLINTH_VERSION_MAJOR == PLINTH_ABI_VERSION, "the major version is the ABI version");
 PLINTH_EXPORT const char *plinth_last_error(void) { return plinth::last_error(); }
 PLINTH_EXPORT const char *plinth_dtype_name(int32_t dtype) { return plinth::dtype_name(dtype); }
 PLINTH_EXPORT size_t plinth_dtype_size(int32_t dtype) { return plinth::dtype_size(dtype); }
@@ -47,15 +49,3 @@ PLINTH_EXPORT const char *plinth_status_string(plinth_status s) {
 }
 
 } // extern "C"
-
-// ABI rule (docs/ARCHITECTURE.md): input structs end without trailing padding, so a member
-// appended in a later version never overlaps bytes an older host left uninitialised.
-#define PLINTH_NO_TAIL_PADDING(S, last)                                                        \
-  static_assert(offsetof(S, last) + sizeof(((S *)nullptr)->last) == sizeof(S),                \
-                #S " has trailing padding: add a reserved member")
-PLINTH_NO_TAIL_PADDING(plinth_runtime_options, log_user_data);
-PLINTH_NO_TAIL_PADDING(plinth_model_options, progress_user_data);
-PLINTH_NO_TAIL_PADDING(plinth_forward_options, wanted);
-PLINTH_NO_TAIL_PADDING(plinth_generate_options, user_data);
-PLINTH_NO_TAIL_PADDING(plinth_encode_options, reserved);
-PLINTH_NO_TAIL_PADDING(plinth_entity_options, reserved);

@@ -77,10 +77,34 @@ inline void require(bool ok, const std::string &message) {
   if (!ok) throw Error(PLINTH_ERR_INVALID_ARGUMENT, message);
 }
 
+// The name of each versioned struct of plinth.h, for errors about its struct_size.
+template <class S> constexpr const char *struct_name = "struct";
+#define PLINTH_STRUCT_NAME_(S) template <> constexpr const char *struct_name<S> = #S;
+PLINTH_STRUCT_NAME_(plinth_runtime_options)
+PLINTH_STRUCT_NAME_(plinth_model_options)
+PLINTH_STRUCT_NAME_(plinth_forward_options)
+PLINTH_STRUCT_NAME_(plinth_generate_options)
+PLINTH_STRUCT_NAME_(plinth_encode_options)
+PLINTH_STRUCT_NAME_(plinth_entity_options)
+PLINTH_STRUCT_NAME_(plinth_model_info)
+PLINTH_STRUCT_NAME_(plinth_plugin_info)
+#undef PLINTH_STRUCT_NAME_
+
+// The one rule for struct_size 0 (or anything shorter than struct_size itself), in options
+// and info structs alike: the caller forgot to initialise the struct, and the call is refused
+// with INVALID_ARGUMENT. A NULL options pointer is how to ask for every default.
+template <class S> void require_struct_size(const S *s) {
+  if (s && s->struct_size < sizeof(uint32_t))
+    throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                std::string(struct_name<S>) + ".struct_size is " + std::to_string(s->struct_size) +
+                    ": initialise the struct (its *_init function, or struct_size = sizeof)");
+}
+
 // Reads a field of a versioned options struct only if the caller's struct is large enough
 // to contain it (older headers pass smaller structs).
 template <class S, class T> T field_or(const S *s, T S::*member, T fallback) {
   if (!s) return fallback;
+  require_struct_size(s);
   const size_t end =
       reinterpret_cast<size_t>(&(static_cast<const S *>(nullptr)->*member)) + sizeof(T);
   return s->struct_size >= end ? s->*member : fallback;
@@ -94,6 +118,15 @@ template <class S> void init_versioned(S *o, size_t size, const S &d) {
   std::memset(static_cast<void *>(o), 0, size);
   std::memcpy(static_cast<void *>(o), &d, n);
   o->struct_size = static_cast<uint32_t>(n);
+}
+
+// Copies an info struct the library filled into the caller's, which may be an older, smaller
+// layout: at most out->struct_size bytes are written, and struct_size says how many were.
+template <class S> void copy_info_out(const S &info, S *out) {
+  require_struct_size(out);
+  const size_t n = std::min<size_t>(out->struct_size, sizeof info);
+  std::memcpy(static_cast<void *>(out), &info, n);
+  out->struct_size = static_cast<uint32_t>(n);
 }
 
 // Writes a string into a caller buffer with the API's BUFFER_TOO_SMALL convention.

@@ -47,6 +47,7 @@ PLINTH_EXPORT void plinth_model_free(plinth_model *model) { delete model; }
 PLINTH_EXPORT plinth_status plinth_model_get_info(const plinth_model *m, plinth_model_info *out) {
   return guarded([&] {
     require(m && out, "model or out is NULL");
+    require_struct_size(out);
     const Model &mm = *m->model;
     plinth_model_info info{};
     info.struct_size = sizeof info;
@@ -64,9 +65,7 @@ PLINTH_EXPORT plinth_status plinth_model_get_info(const plinth_model *m, plinth_
     info.vocab_size = mm.info().vocab_size;
     info.can_generate = mm.info().can_generate;
     info.weight_bytes = mm.weight_bytes();
-    const size_t n = std::min<size_t>(out->struct_size ? out->struct_size : sizeof info, sizeof info);
-    std::memcpy(out, &info, n);
-    out->struct_size = static_cast<uint32_t>(n);
+    copy_info_out(info, out);
   });
 }
 

@@ -22,8 +22,7 @@ PLINTH_EXPORT plinth_status plinth_runtime_create(const plinth_runtime_options *
                                                   plinth_runtime **out) {
   return guarded([&] {
     require(out != nullptr, "plinth_runtime_create: out is NULL");
-    require(!opts || opts->struct_size >= sizeof(uint32_t) * 2,
-            "plinth_runtime_create: options not initialised (call plinth_runtime_options_init)");
+    require_struct_size(opts);
     auto rt = std::make_shared<Runtime>();
     const char *cfg = field_or(opts, &plinth_runtime_options::config_file, (const char *)nullptr);
     if (!cfg) cfg = std::getenv("PLINTH_CONFIG");
@@ -87,9 +86,7 @@ PLINTH_EXPORT plinth_status plinth_runtime_plugin_at(const plinth_runtime *rt, i
     info.abi_version = e.descriptor ? e.descriptor->abi_version : e.manifest.abi_version;
     info.message = e.message.c_str();
     info.description = e.manifest.description.c_str();
-    const size_t n = std::min<size_t>(out->struct_size ? out->struct_size : sizeof info, sizeof info);
-    std::memcpy(out, &info, n);
-    out->struct_size = static_cast<uint32_t>(n);
+    copy_info_out(info, out);
   });
 }
 

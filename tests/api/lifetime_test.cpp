@@ -1,7 +1,9 @@
 // Handle lifetimes the C API guarantees (abi/plinth.h): a model's tokenizer handle and its
 // sessions stay usable after plinth_model_free, a model outlives its runtime handle, and a
 // token callback may free the model it is called for. Each of these crashed (use after free)
-// before handles shared ownership; ASan runs them in tools/sanitize.sh.
+// before handles shared ownership; ASan runs them in tools/sanitize.sh. Also the one
+// struct_size rule and the version the header and library report.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -92,6 +94,57 @@ TEST(Lifetime, TokenCallbackMayFreeTheModel) {
   ASSERT_EQ(st, PLINTH_OK) << got;
   EXPECT_EQ(got, want); // the generation finished on the model it started with
   EXPECT_EQ(f.calls, 8);
+}
+
+} // namespace
+
+namespace {
+
+// struct_size 0 is one behaviour everywhere: the call is refused, nothing is written.
+TEST(StructSize, ZeroIsRefusedByEveryCall) {
+  Demo d;
+  plinth_generate_options g{};
+  std::vector<char> buf(64);
+  size_t needed = 0;
+  EXPECT_EQ(plinth_generate_text(d.m, "Licensed", &g, buf.data(), buf.size(), &needed),
+            PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(plinth_last_error()).find("plinth_generate_options.struct_size is 0"),
+            std::string::npos)
+      << plinth_last_error();
+
+  plinth_model_info info{};
+  EXPECT_EQ(plinth_model_get_info(d.m, &info), PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(info.model_type, nullptr); // untouched
+  plinth_plugin_info pi{};
+  EXPECT_EQ(plinth_runtime_plugin_at(d.rt, 0, &pi), PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(pi.name, nullptr);
+
+  plinth_runtime_options ro{};
+  plinth_runtime *rt = nullptr;
+  EXPECT_EQ(plinth_runtime_create(&ro, &rt), PLINTH_ERR_INVALID_ARGUMENT);
+  plinth_model_options mo{};
+  plinth_model *m = nullptr;
+  EXPECT_EQ(plinth_model_load(d.rt, PLINTH_DEMO_MODEL_DIR, &mo, &m), PLINTH_ERR_INVALID_ARGUMENT);
+  plinth_tokenizer *tok = nullptr;
+  ASSERT_EQ(plinth_model_tokenizer(d.m, &tok), PLINTH_OK);
+  plinth_encode_options eo{};
+  plinth_encoding *enc = nullptr;
+  EXPECT_EQ(plinth_tokenize(tok, "a", -1, &eo, &enc), PLINTH_ERR_INVALID_ARGUMENT);
+  plinth_tokenizer_free(tok);
+
+  // An older, smaller info struct gets only what fits, and says so.
+  plinth_model_info small{};
+  small.struct_size = offsetof(plinth_model_info, head);
+  ASSERT_EQ(plinth_model_get_info(d.m, &small), PLINTH_OK);
+  EXPECT_EQ(small.struct_size, offsetof(plinth_model_info, head));
+  EXPECT_STREQ(small.model_type, "mistral");
+  EXPECT_EQ(small.head, nullptr);
+}
+
+TEST(Version, HeaderAndLibraryAgree) {
+  EXPECT_EQ(plinth_version_number(), static_cast<uint32_t>(PLINTH_VERSION_NUMBER));
+  EXPECT_STREQ(plinth_version_string(), PLINTH_VERSION_STRING);
+  EXPECT_EQ(plinth_abi_version(), static_cast<uint32_t>(PLINTH_VERSION_MAJOR));
 }
 
 } // namespace

@@ -181,11 +181,20 @@ PLINTH_EXPORT void plinth_outputs_free(plinth_outputs *outputs);
 
 /* ---------------------------------------------------------------- sessions -------- */
 
-/* Incremental decoding with a KV cache, for batch rows of at most max_tokens in total. The
- * session holds a reference to its model: it may be freed before or after the model. One
- * session is used by one thread at a time. */
-PLINTH_EXPORT plinth_status plinth_session_create(plinth_model *model, int32_t batch,
-                                                  int32_t max_tokens, plinth_session **out);
+typedef struct plinth_session_options {
+  uint32_t struct_size;
+  int32_t batch;      /* rows decoded together; default 1 */
+  int32_t max_tokens; /* tokens per row the KV cache holds (prompt + generated); 0 (default):
+                         the model's max_position_embeddings, at most 4096 */
+} plinth_session_options;
+
+PLINTH_EXPORT void plinth_session_options_init(plinth_session_options *opts, size_t size);
+/* Incremental decoding with a KV cache. opts NULL: every default. The session holds a
+ * reference to its model: it may be freed before or after the model. One session is used by
+ * one thread at a time. */
+PLINTH_EXPORT plinth_status plinth_session_create(plinth_model *model,
+                                                  const plinth_session_options *opts,
+                                                  plinth_session **out);
 PLINTH_EXPORT void plinth_session_free(plinth_session *session);
 /* Feeds ids [batch, n_tokens]; attention_mask [batch, past + n_tokens] (NULL: all ones).
  * logits_out [batch, vocab_size] receives the logits of each row's last position. */
@@ -298,11 +307,17 @@ PLINTH_EXPORT const int32_t *plinth_encoding_entity_token_type_ids(const plinth_
 PLINTH_EXPORT const int32_t *plinth_encoding_entity_start_positions(const plinth_encoding *enc);
 PLINTH_EXPORT const int32_t *plinth_encoding_entity_end_positions(const plinth_encoding *enc);
 
+typedef struct plinth_decode_options {
+  uint32_t struct_size;
+  int32_t skip_special_tokens; /* default 0, as transformers' decode() */
+} plinth_decode_options;
+
+PLINTH_EXPORT void plinth_decode_options_init(plinth_decode_options *opts, size_t size);
 /* Writes the text of ids into buf (NUL-terminated); *needed = byte length without NUL.
- * BUFFER_TOO_SMALL if cap <= *needed. */
+ * BUFFER_TOO_SMALL if cap <= *needed. opts NULL: every default. */
 PLINTH_EXPORT plinth_status plinth_detokenize(const plinth_tokenizer *tok, const int32_t *ids,
-                                              int64_t n, int32_t skip_special, char *buf,
-                                              size_t cap, size_t *needed);
+                                              int64_t n, const plinth_decode_options *opts,
+                                              char *buf, size_t cap, size_t *needed);
 PLINTH_EXPORT int64_t plinth_tokenizer_vocab_size(const plinth_tokenizer *tok);
 /* Id of the tokenizer's special token for a role: "bos", "eos", "unk", "pad", "cls", "sep",
  * "mask"; -1 if it has none. */

@@ -291,8 +291,8 @@ typedef struct plinth_backend_vtable {
   const char *const *device_kinds; /* NULL-terminated, e.g. {"cpu", NULL} */
   /* Number of usable devices on this machine (0: none, e.g. no GPU present). */
   int32_t (*device_count)(void);
-  plinth_status (*create)(const plinth_backend_options *, plinth_backend_ctx **out);
-  void (*destroy)(plinth_backend_ctx *);
+  plinth_status (*context_create)(const plinth_backend_options *, plinth_backend_ctx **out);
+  void (*context_free)(plinth_backend_ctx *);
   /* Human-readable description of the device the context runs on. */
   const char *(*describe)(plinth_backend_ctx *);
   const plinth_backend_ops *ops;

@@ -38,6 +38,8 @@ PLINTH_VERSIONED_LAYOUT(plinth_forward_options, 16, wanted);
 PLINTH_VERSIONED_LAYOUT(plinth_generate_options, 56, user_data);
 PLINTH_VERSIONED_LAYOUT(plinth_encode_options, 32, reserved);
 PLINTH_VERSIONED_LAYOUT(plinth_entity_options, 40, reserved);
+PLINTH_VERSIONED_LAYOUT(plinth_session_options, 12, max_tokens);
+PLINTH_VERSIONED_LAYOUT(plinth_decode_options, 8, skip_special_tokens);
 PLINTH_FIXED_LAYOUT(plinth_tensor, 56, backend_data);
 PLINTH_VERSIONED_LAYOUT(plinth_attention_args, 112, q_offset_dev);
 PLINTH_VERSIONED_LAYOUT(plinth_rope_args, 64, reserved);

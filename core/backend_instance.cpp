@@ -15,13 +15,13 @@ BackendInstance::BackendInstance(PluginEntry &p, int32_t n_threads)
   o.n_threads = n_threads;
   o.device_index = 0;
   set_last_error("");
-  const plinth_status st = vt->create(&o, &ctx);
+  const plinth_status st = vt->context_create(&o, &ctx);
   if (st != PLINTH_OK || !ctx)
     throw Error(st == PLINTH_OK ? PLINTH_ERR_BACKEND : st,
                 "backend '" + p.manifest.name + "' failed to start: " + last_error());
   ops = vt->ops;
   if (ops->struct_size < offsetof(plinth_backend_ops, attention) + sizeof(void *)) {
-    vt->destroy(ctx);
+    vt->context_free(ctx);
     throw Error(PLINTH_ERR_ABI_MISMATCH,
                 "backend '" + p.manifest.name + "' has an incomplete op table");
   }
@@ -29,7 +29,7 @@ BackendInstance::BackendInstance(PluginEntry &p, int32_t n_threads)
 }
 
 BackendInstance::~BackendInstance() {
-  if (ctx) plugin.backend()->destroy(ctx);
+  if (ctx) plugin.backend()->context_free(ctx);
 }
 
 void BackendInstance::check(plinth_status st, const char *what) const {

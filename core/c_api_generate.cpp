@@ -8,10 +8,25 @@ using namespace plinth;
 
 extern "C" {
 
-PLINTH_EXPORT plinth_status plinth_session_create(plinth_model *m, int32_t batch,
-                                                  int32_t max_tokens, plinth_session **out) {
+PLINTH_EXPORT void plinth_session_options_init(plinth_session_options *o, size_t size) {
+  plinth_session_options d{};
+  d.struct_size = sizeof d;
+  d.batch = 1;
+  plinth::init_versioned(o, size, d);
+}
+
+PLINTH_EXPORT plinth_status plinth_session_create(plinth_model *m,
+                                                  const plinth_session_options *opts,
+                                                  plinth_session **out) {
   return guarded([&] {
     require(m && out, "model or out is NULL");
+    const int32_t batch = field_or(opts, &plinth_session_options::batch, 1);
+    int32_t max_tokens = field_or(opts, &plinth_session_options::max_tokens, 0);
+    require(max_tokens >= 0, "session max_tokens must be >= 0 (0: the model's length)");
+    if (max_tokens == 0) { // the model's positions, bounded so the default KV cache stays small
+      const int64_t positions = m->model->info().max_positions;
+      max_tokens = static_cast<int32_t>(positions > 0 ? std::min<int64_t>(positions, 4096) : 4096);
+    }
     auto s = std::make_unique<plinth_session>();
     s->model = m->model;
     s->session = std::make_unique<Session>(*s->model, batch, max_tokens);

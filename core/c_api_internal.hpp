@@ -86,6 +86,8 @@ PLINTH_STRUCT_NAME_(plinth_forward_options)
 PLINTH_STRUCT_NAME_(plinth_generate_options)
 PLINTH_STRUCT_NAME_(plinth_encode_options)
 PLINTH_STRUCT_NAME_(plinth_entity_options)
+PLINTH_STRUCT_NAME_(plinth_session_options)
+PLINTH_STRUCT_NAME_(plinth_decode_options)
 PLINTH_STRUCT_NAME_(plinth_model_info)
 PLINTH_STRUCT_NAME_(plinth_plugin_info)
 #undef PLINTH_STRUCT_NAME_

@@ -176,13 +176,19 @@ PLINTH_EXPORT const int32_t *plinth_encoding_entity_end_positions(const plinth_e
   return en && en->has_span_positions ? data_or_null(en->end_positions) : nullptr;
 }
 
+PLINTH_EXPORT void plinth_decode_options_init(plinth_decode_options *o, size_t size) {
+  plinth_decode_options d{};
+  d.struct_size = sizeof d;
+  plinth::init_versioned(o, size, d);
+}
+
 PLINTH_EXPORT plinth_status plinth_detokenize(const plinth_tokenizer *t, const int32_t *ids,
-                                              int64_t n, int32_t skip_special, char *buf,
-                                              size_t cap, size_t *needed) {
+                                              int64_t n, const plinth_decode_options *opts,
+                                              char *buf, size_t cap, size_t *needed) {
   return guarded([&] {
     require(t && (ids || n == 0) && n >= 0, "invalid detokenize arguments");
-    std::string s =
-        t->tok->decode(std::span<const int32_t>(ids, static_cast<size_t>(n)), skip_special != 0);
+    const bool skip = field_or(opts, &plinth_decode_options::skip_special_tokens, 0) != 0;
+    std::string s = t->tok->decode(std::span<const int32_t>(ids, static_cast<size_t>(n)), skip);
     copy_out(s, buf, cap, needed);
   });
 }

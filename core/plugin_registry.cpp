@@ -164,8 +164,8 @@ bool PluginRegistry::open(PluginEntry &e) {
     const auto *v = e.backend();
     // Up to the last member ABI 1 requires, not sizeof: a table that grows later must not
     // turn away the backends built before it (members past struct_size are never read).
-    if (v->struct_size < offsetof(plinth_backend_vtable, ops) + sizeof(void *) || !v->create ||
-        !v->destroy || !v->ops || !v->device_count)
+    if (v->struct_size < offsetof(plinth_backend_vtable, ops) + sizeof(void *) ||
+        !v->context_create || !v->context_free || !v->ops || !v->device_count)
       return reject("backend table is incomplete");
   }
   e.state = PLINTH_PLUGIN_STATE_LOADED;

@@ -74,7 +74,7 @@ std::string openblas_version() {
   return version.empty() ? name : name + " " + version;
 }
 
-plinth_status create(const plinth_backend_options *options, plinth_backend_ctx **out) {
+plinth_status context_create(const plinth_backend_options *options, plinth_backend_ctx **out) {
   try {
     if (!out) return report(PLINTH_ERR_INVALID_ARGUMENT, "cpu.create: out is NULL");
     *out = nullptr;
@@ -107,7 +107,7 @@ plinth_status create(const plinth_backend_options *options, plinth_backend_ctx *
   }
 }
 
-void destroy(plinth_backend_ctx *ctx) { delete context_of(ctx); }
+void context_free(plinth_backend_ctx *ctx) { delete context_of(ctx); }
 
 const char *describe_ctx(plinth_backend_ctx *ctx) {
   return ctx ? context_of(ctx)->description.c_str() : "CPU";
@@ -117,7 +117,13 @@ const char *describe_ctx(plinth_backend_ctx *ctx) {
 const plinth_backend_ops kOps = PLINTH_BACKEND_OPS_INIT_NO_GRAPHS;
 
 const plinth_backend_vtable kVtable = {
-    sizeof(plinth_backend_vtable), kDeviceKinds, device_count, create, destroy, describe_ctx, &kOps,
+    sizeof(plinth_backend_vtable),
+    kDeviceKinds,
+    device_count,
+    context_create,
+    context_free,
+    describe_ctx,
+    &kOps,
 };
 
 const plinth_plugin_descriptor kDescriptor = {

@@ -209,7 +209,7 @@ int32_t count_devices() { return device_count(); }
 
 std::string mib(size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
-plinth_status create(const plinth_backend_options *options, plinth_backend_ctx **out) {
+plinth_status context_create(const plinth_backend_options *options, plinth_backend_ctx **out) {
   const std::string prefix = PLINTH_GPU_BACKEND_NAME ".create: ";
   Context *ctx = nullptr;
   try {
@@ -267,7 +267,7 @@ plinth_status create(const plinth_backend_options *options, plinth_backend_ctx *
   }
 }
 
-void destroy(plinth_backend_ctx *ctx) {
+void context_free(plinth_backend_ctx *ctx) {
   if (!ctx) return;
   try {
     use_device(context_of(ctx)->device); // the stream and memory belong to that device
@@ -293,8 +293,8 @@ const plinth_backend_vtable kVtable = {
     sizeof(plinth_backend_vtable),
     kDeviceKinds,
     count_devices,
-    create,
-    destroy,
+    context_create,
+    context_free,
     describe_ctx,
     &kOps,
 };

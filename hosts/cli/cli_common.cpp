@@ -109,15 +109,25 @@ ModelPtr load_model(plinth_runtime *rt, const std::string &dir, const std::strin
   return ModelPtr(model);
 }
 
+plinth_session_options session_options(int32_t batch, int32_t max_tokens) {
+  plinth_session_options o;
+  plinth_session_options_init(&o, sizeof o);
+  o.batch = batch;
+  o.max_tokens = max_tokens;
+  return o;
+}
+
 std::string detokenize(const plinth_tokenizer *tok, const int32_t *ids, int64_t n,
                        bool skip_special) {
+  plinth_decode_options dopts;
+  plinth_decode_options_init(&dopts, sizeof dopts);
+  dopts.skip_special_tokens = skip_special ? 1 : 0;
   std::string buf(256, '\0');
   size_t needed = 0;
-  plinth_status st =
-      plinth_detokenize(tok, ids, n, skip_special ? 1 : 0, buf.data(), buf.size(), &needed);
+  plinth_status st = plinth_detokenize(tok, ids, n, &dopts, buf.data(), buf.size(), &needed);
   if (st == PLINTH_ERR_BUFFER_TOO_SMALL) {
     buf.assign(needed + 1, '\0');
-    st = plinth_detokenize(tok, ids, n, skip_special ? 1 : 0, buf.data(), buf.size(), &needed);
+    st = plinth_detokenize(tok, ids, n, &dopts, buf.data(), buf.size(), &needed);
   }
   check_status(st);
   buf.resize(needed);

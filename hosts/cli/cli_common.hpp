@@ -55,6 +55,9 @@ template <typename T, void (*Free)(T *)> struct HandleDeleter {
 using RuntimePtr =
     std::unique_ptr<plinth_runtime, HandleDeleter<plinth_runtime, plinth_runtime_free>>;
 using ModelPtr = std::unique_ptr<plinth_model, HandleDeleter<plinth_model, plinth_model_free>>;
+// Options for a session of `batch` rows of at most `max_tokens` tokens.
+plinth_session_options session_options(int32_t batch, int32_t max_tokens);
+
 using SessionPtr =
     std::unique_ptr<plinth_session, HandleDeleter<plinth_session, plinth_session_free>>;
 using TokenizerPtr =

@@ -167,7 +167,8 @@ public:
   StepRunner(plinth_model *model, int32_t batch, int32_t max_tokens, int64_t vocab)
       : model_(model), batch_(batch), vocab_(vocab) {
     plinth_session *session = nullptr;
-    plinth_status st = plinth_session_create(model, batch, max_tokens, &session);
+    const auto sopts = session_options(batch, max_tokens);
+    plinth_status st = plinth_session_create(model, &sopts, &session);
     if (st == PLINTH_ERR_UNSUPPORTED) return; // full recompute
     check_status(st);
     session_.reset(session);

@@ -111,9 +111,10 @@ int verb_accuracy(const Args &args) {
     const auto n = static_cast<int32_t>(plinth_encoding_length(enc.get()));
     if (n == 0) continue;
     plinth_session *sr = nullptr, *st = nullptr;
-    check_status(plinth_session_create(ref.get(), 1, n + steps + 1, &sr));
+    const auto sopts = session_options(1, static_cast<int32_t>(n + steps + 1));
+    check_status(plinth_session_create(ref.get(), &sopts, &sr));
     SessionPtr ref_s(sr);
-    check_status(plinth_session_create(test.get(), 1, n + steps + 1, &st));
+    check_status(plinth_session_create(test.get(), &sopts, &st));
     SessionPtr test_s(st);
     const int32_t *ids = plinth_encoding_ids(enc.get());
     check_status(plinth_session_step(ref_s.get(), ids, n, nullptr, lr.data()));

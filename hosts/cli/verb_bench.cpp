@@ -45,7 +45,8 @@ Run run_once(plinth_model *model, int batch, int prompt, int gen, int64_t vocab,
   for (auto &v : ids) v = pick(rng);
   std::vector<float> logits(static_cast<size_t>(batch * vocab));
   plinth_session *raw = nullptr;
-  check_status(plinth_session_create(model, batch, prompt + gen, &raw));
+  const auto sopts = session_options(batch, prompt + gen);
+  check_status(plinth_session_create(model, &sopts, &raw));
   SessionPtr session(raw);
   Run r;
   auto t0 = Clock::now();

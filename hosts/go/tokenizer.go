@@ -70,9 +70,9 @@ func (t *Tokenizer) Encode(text string, addSpecial bool) ([]int32, error) {
 
 // Decode returns the text of ids.
 func (t *Tokenizer) Decode(ids []int32, skipSpecial bool) (string, error) {
-	skip := C.int32_t(0)
+	opts := C.plinth_decode_options{struct_size: C.uint32_t(unsafe.Sizeof(C.plinth_decode_options{}))}
 	if skipSpecial {
-		skip = 1
+		opts.skip_special_tokens = 1
 	}
 	var idsPtr *C.int32_t
 	if len(ids) > 0 {
@@ -82,7 +82,7 @@ func (t *Tokenizer) Decode(ids []int32, skipSpecial bool) (string, error) {
 	for {
 		var needed C.size_t
 		err := call(func() C.plinth_status {
-			return C.plinth_detokenize(t.raw, idsPtr, C.int64_t(len(ids)), skip,
+			return C.plinth_detokenize(t.raw, idsPtr, C.int64_t(len(ids)), &opts,
 				(*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &needed)
 		})
 		if e, ok := err.(*Error); ok && e.Status == StatusBufferTooSmall {

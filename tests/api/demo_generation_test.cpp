@@ -66,9 +66,12 @@ TEST(DemoModel, GreedyGenerationsMatchTransformers) {
     out.resize(static_cast<size_t>(len));
     EXPECT_EQ(out, want) << "greedy ids differ for prompt: " << prompt;
 
+    plinth_decode_options skip;
+    plinth_decode_options_init(&skip, sizeof skip);
+    skip.skip_special_tokens = 1;
     std::vector<char> text(8192);
     size_t needed = 0;
-    ASSERT_EQ(plinth_detokenize(tok, out.data(), len, 1, text.data(), text.size(), &needed),
+    ASSERT_EQ(plinth_detokenize(tok, out.data(), len, &skip, text.data(), text.size(), &needed),
               PLINTH_OK);
     EXPECT_EQ(std::string(text.data()), gen["text"].get<std::string>());
   }

@@ -44,7 +44,10 @@ TEST(Lifetime, ModelTokenizerOutlivesTheModel) {
 TEST(Lifetime, SessionKeepsItsModelAlive) {
   Demo d;
   plinth_session *s = nullptr;
-  ASSERT_EQ(plinth_session_create(d.m, 1, 16, &s), PLINTH_OK) << plinth_last_error();
+  plinth_session_options so;
+  plinth_session_options_init(&so, sizeof so);
+  so.max_tokens = 16;
+  ASSERT_EQ(plinth_session_create(d.m, &so, &s), PLINTH_OK) << plinth_last_error();
   plinth_model_info info;
   info.struct_size = sizeof info;
   ASSERT_EQ(plinth_model_get_info(d.m, &info), PLINTH_OK);

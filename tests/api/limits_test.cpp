@@ -53,9 +53,17 @@ TEST(Limits, RequestsBeyondTheLimitsAreRefused) {
   ASSERT_EQ(l.load(), PLINTH_OK) << plinth_last_error();
 
   plinth_session *s = nullptr;
-  expect_refused(plinth_session_create(l.m, 3, 16, &s), "limits.batch");
-  expect_refused(plinth_session_create(l.m, 1, 33, &s), "limits.context");
-  ASSERT_EQ(plinth_session_create(l.m, 2, 32, &s), PLINTH_OK) << plinth_last_error();
+  plinth_session_options so;
+  plinth_session_options_init(&so, sizeof so);
+  so.batch = 3;
+  so.max_tokens = 16;
+  expect_refused(plinth_session_create(l.m, &so, &s), "limits.batch");
+  so.batch = 1;
+  so.max_tokens = 33;
+  expect_refused(plinth_session_create(l.m, &so, &s), "limits.context");
+  so.batch = 2;
+  so.max_tokens = 32;
+  ASSERT_EQ(plinth_session_create(l.m, &so, &s), PLINTH_OK) << plinth_last_error();
   plinth_session_free(s);
 
   plinth_generate_options g;

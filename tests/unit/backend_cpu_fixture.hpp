@@ -71,7 +71,7 @@ protected:
     vt = vtable();
     ops = vt->ops;
     plinth_backend_options opts{sizeof(plinth_backend_options), threads_, 0};
-    ASSERT_EQ(vt->create(&opts, &ctx), PLINTH_OK);
+    ASSERT_EQ(vt->context_create(&opts, &ctx), PLINTH_OK);
     last_error().clear();
   }
 
@@ -80,7 +80,7 @@ public: // helpers are public so free functions taking the fixture can use them
     // Views first: they must be freed before their source.
     for (auto it = tensors_.rbegin(); it != tensors_.rend(); ++it)
       ops->tensor_free(ctx, *it);
-    if (ctx) vt->destroy(ctx);
+    if (ctx) vt->context_free(ctx);
   }
 
   plinth_tensor *make(int32_t dtype, const Shape &shape) {

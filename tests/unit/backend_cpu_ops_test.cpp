@@ -24,10 +24,10 @@ TEST_F(CpuOps, DescribesItself) {
 TEST_F(CpuOps, CreateRejectsBadOptions) {
   plinth_backend_options opts{sizeof(plinth_backend_options), 0, 3};
   plinth_backend_ctx *other = nullptr;
-  EXPECT_EQ(vt->create(&opts, &other), PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(vt->context_create(&opts, &other), PLINTH_ERR_INVALID_ARGUMENT);
   EXPECT_NE(last_error().find("device_index"), std::string::npos);
-  ASSERT_EQ(vt->create(nullptr, &other), PLINTH_OK); // defaults
-  vt->destroy(other);
+  ASSERT_EQ(vt->context_create(nullptr, &other), PLINTH_OK); // defaults
+  vt->context_free(other);
 }
 
 // A tensor larger than the machine's memory (a 16 TiB KV cache) is refused with the size

@@ -28,7 +28,7 @@ TEST(CpuPlugin, EntryPointReturnsBackendDescriptor) {
   ASSERT_GE(vt->ops->struct_size, sizeof(plinth_backend_ops));
   plinth_backend_ctx *ctx = nullptr;
   plinth_backend_options opts{sizeof(opts), 1, 0};
-  ASSERT_EQ(vt->create(&opts, &ctx), PLINTH_OK);
+  ASSERT_EQ(vt->context_create(&opts, &ctx), PLINTH_OK);
   const float v[3] = {1, -2, 3};
   const int64_t shape[1] = {3};
   plinth_tensor *x = nullptr, *y = nullptr;
@@ -41,7 +41,7 @@ TEST(CpuPlugin, EntryPointReturnsBackendDescriptor) {
   EXPECT_EQ(out[2], 3.0f);
   vt->ops->tensor_free(ctx, x);
   vt->ops->tensor_free(ctx, y);
-  vt->destroy(ctx);
+  vt->context_free(ctx);
   dlclose(handle);
 }
 

@@ -191,8 +191,8 @@ protected:
         static_cast<const plinth_backend_vtable *>(plinth_cpu_backend_descriptor(host())->vtable);
     plinth_backend_options o{};
     o.struct_size = sizeof o;
-    ASSERT_EQ(cpu_vt_->create(&o, &cpu_), PLINTH_OK) << last_error();
-    ASSERT_EQ(plugin_->vt->create(&o, &gpu_), PLINTH_OK) << last_error();
+    ASSERT_EQ(cpu_vt_->context_create(&o, &cpu_), PLINTH_OK) << last_error();
+    ASSERT_EQ(plugin_->vt->context_create(&o, &gpu_), PLINTH_OK) << last_error();
     c_ = cpu_vt_->ops;
     g_ = plugin_->vt->ops;
     static bool described = false; // once per run: which device, driver and GEMM
@@ -204,8 +204,8 @@ protected:
       if (p.cpu) c_->tensor_free(cpu_, p.cpu);
       if (p.gpu) g_->tensor_free(gpu_, p.gpu);
     }
-    if (gpu_) plugin_->vt->destroy(gpu_);
-    if (cpu_) cpu_vt_->destroy(cpu_);
+    if (gpu_) plugin_->vt->context_free(gpu_);
+    if (cpu_) cpu_vt_->context_free(cpu_);
   }
 
   Pair make(const Shape &s, int32_t dtype, const std::vector<uint8_t> &bytes) {
@@ -740,12 +740,12 @@ TEST_P(GpuVsCpu, GraphRecordingRules) {
   plinth_backend_ctx *off = nullptr;
   plinth_backend_options o{};
   o.struct_size = sizeof o;
-  const plinth_status created = plugin_->vt->create(&o, &off);
+  const plinth_status created = plugin_->vt->context_create(&o, &off);
   unsetenv("PLINTH_GPU_GRAPHS");
   ASSERT_EQ(created, PLINTH_OK) << last_error();
   EXPECT_EQ(g_->graph_begin(off), PLINTH_ERR_UNSUPPORTED);
   EXPECT_NE(last_error().find("PLINTH_GPU_GRAPHS"), std::string::npos) << last_error();
-  plugin_->vt->destroy(off);
+  plugin_->vt->context_free(off);
 }
 
 TEST_P(GpuVsCpu, LinearInConversionChunks) {
@@ -914,7 +914,7 @@ TEST_P(GpuVsCpu, TorchOrderIsBitExact) {
   plinth_backend_options o{};
   o.struct_size = sizeof o;
   plinth_backend_ctx *exact = nullptr;
-  const plinth_status st = plugin_->vt->create(&o, &exact);
+  const plinth_status st = plugin_->vt->context_create(&o, &exact);
   unsetenv("PLINTH_GPU_TORCH_ORDER");
   ASSERT_EQ(st, PLINTH_OK) << last_error();
   EXPECT_NE(std::string(plugin_->vt->describe(exact)).find("torch rounding order"),
@@ -981,7 +981,7 @@ TEST_P(GpuVsCpu, TorchOrderIsBitExact) {
   same_bits(y, gy, "linear [37, 96] x [70, 96]^T");
   for (plinth_tensor *t : made)
     g_->tensor_free(exact, t);
-  plugin_->vt->destroy(exact);
+  plugin_->vt->context_free(exact);
 }
 
 TEST_P(GpuVsCpu, Conv1dDepthwise) {
@@ -1014,7 +1014,7 @@ TEST_P(GpuPluginLoad, OpensAndCountsDevices) {
   EXPECT_GE(n, 0);
   if (n == 0) {
     plinth_backend_ctx *ctx = nullptr;
-    EXPECT_EQ(p.vt->create(nullptr, &ctx), PLINTH_ERR_BACKEND);
+    EXPECT_EQ(p.vt->context_create(nullptr, &ctx), PLINTH_ERR_BACKEND);
     EXPECT_EQ(ctx, nullptr);
     EXPECT_NE(last_error().find("found no"), std::string::npos) << last_error();
   }

@@ -223,13 +223,13 @@ protected:
     vt_ = static_cast<const plinth_backend_vtable *>(plinth_cpu_backend_descriptor(host())->vtable);
     plinth_backend_options o{};
     o.struct_size = sizeof o;
-    ASSERT_EQ(vt_->create(&o, &ctx_), PLINTH_OK);
+    ASSERT_EQ(vt_->context_create(&o, &ctx_), PLINTH_OK);
     ops_ = vt_->ops;
   }
   void TearDown() override {
     for (plinth_tensor *t : tensors_)
       ops_->tensor_free(ctx_, t);
-    if (ctx_) vt_->destroy(ctx_);
+    if (ctx_) vt_->context_free(ctx_);
   }
   plinth_tensor *tensor(const std::vector<int64_t> &shape, const std::vector<float> &v) {
     plinth_tensor *t = nullptr;

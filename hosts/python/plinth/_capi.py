@@ -65,6 +65,10 @@ class EncodeOptions(ctypes.Structure):
                 ("pair", c_char_p), ("pair_len", ctypes.c_int64), ("max_length", ctypes.c_int32)]
 
 
+class DecodeOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("skip_special_tokens", ctypes.c_int32)]
+
+
 def new_options(cls, **defaults):
     opts = cls()  # ctypes zero-fills
     opts.struct_size = ctypes.sizeof(cls)
@@ -134,7 +138,7 @@ def _declare(lib):
         "plinth_encoding_ids": (P(ctypes.c_int32), [c_void_p]),
         "plinth_encoding_free": (None, [c_void_p]),
         "plinth_detokenize": (c_status, [c_void_p, P(ctypes.c_int32), ctypes.c_int64,
-                                         ctypes.c_int32, ctypes.c_char_p, ctypes.c_size_t,
+                                         P(DecodeOptions), ctypes.c_char_p, ctypes.c_size_t,
                                          P(ctypes.c_size_t)]),
         "plinth_tokenizer_vocab_size": (ctypes.c_int64, [c_void_p]),
         "plinth_tokenizer_special_id": (ctypes.c_int32, [c_void_p, c_char_p]),

@@ -252,11 +252,12 @@ class Tokenizer(_Handle):
 
     def decode(self, ids, skip_special=True):
         arr = (ctypes.c_int32 * len(ids))(*ids)
+        opts = c.new_options(c.DecodeOptions, skip_special_tokens=int(skip_special))
         needed = ctypes.c_size_t()
         cap = 256
         while True:
             buf = ctypes.create_string_buffer(cap)
-            st = _L().plinth_detokenize(self._h, arr, len(ids), int(skip_special), buf, cap,
+            st = _L().plinth_detokenize(self._h, arr, len(ids), ctypes.byref(opts), buf, cap,
                                         ctypes.byref(needed))
             if st != c.ERR_BUFFER_TOO_SMALL:
                 _check(st)

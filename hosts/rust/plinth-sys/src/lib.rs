@@ -264,6 +264,33 @@ impl Default for plinth_encode_options {
     }
 }
 
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct plinth_session_options {
+    pub struct_size: u32,
+    pub batch: i32,
+    pub max_tokens: i32,
+}
+
+impl Default for plinth_session_options {
+    fn default() -> Self {
+        plinth_session_options { struct_size: size_of_u32::<Self>(), batch: 1, max_tokens: 0 }
+    }
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct plinth_decode_options {
+    pub struct_size: u32,
+    pub skip_special_tokens: i32,
+}
+
+impl Default for plinth_decode_options {
+    fn default() -> Self {
+        plinth_decode_options { struct_size: size_of_u32::<Self>(), skip_special_tokens: 0 }
+    }
+}
+
 extern "C" {
     // basics
     pub fn plinth_abi_version() -> u32;
@@ -331,8 +358,7 @@ extern "C" {
     // sessions
     pub fn plinth_session_create(
         model: *mut plinth_model,
-        batch: i32,
-        max_tokens: i32,
+        opts: *const plinth_session_options,
         out: *mut *mut plinth_session,
     ) -> plinth_status;
     pub fn plinth_session_free(session: *mut plinth_session);
@@ -390,7 +416,7 @@ extern "C" {
         tok: *const plinth_tokenizer,
         ids: *const i32,
         n: i64,
-        skip_special: i32,
+        opts: *const plinth_decode_options,
         buf: *mut c_char,
         cap: usize,
         needed: *mut usize,
@@ -416,6 +442,8 @@ mod tests {
         assert_eq!(size_of::<plinth_encode_options>(), 32);
         assert_eq!(size_of::<plinth_forward_options>(), 16);
         assert_eq!(size_of::<plinth_model_info>(), 96);
+        assert_eq!(size_of::<plinth_session_options>(), 12);
+        assert_eq!(size_of::<plinth_decode_options>(), 8);
     }
 
     #[test]

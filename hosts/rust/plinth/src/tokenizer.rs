@@ -47,11 +47,12 @@ impl Tokenizer {
     }
 
     pub fn decode(&self, ids: &[i32], skip_special: bool) -> Result<String> {
+        let opts = sys::plinth_decode_options { skip_special_tokens: skip_special as i32, ..Default::default() };
         let mut buf: Vec<u8> = vec![0; 256];
         loop {
             let mut needed = 0usize;
             let st = unsafe {
-                sys::plinth_detokenize(self.raw, ids.as_ptr(), ids.len() as i64, skip_special as i32,
+                sys::plinth_detokenize(self.raw, ids.as_ptr(), ids.len() as i64, &opts,
                                        buf.as_mut_ptr() as *mut c_char, buf.len(), &mut needed)
             };
             if st == sys::PLINTH_ERR_BUFFER_TOO_SMALL {

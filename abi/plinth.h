@@ -96,6 +96,12 @@ PLINTH_EXPORT int32_t plinth_runtime_plugin_count(const plinth_runtime *rt);
 PLINTH_EXPORT plinth_status plinth_runtime_plugin_at(const plinth_runtime *rt, int32_t index,
                                                      plinth_plugin_info *out);
 /* Number of devices a backend reports (0 for a GPU backend on a machine without a GPU). */
+/* A named extension table of a backend plugin (plinth_plugin.h, PLINTH_EXTENSION_*; cast *out
+ * to the table type the name documents). NOT_FOUND when the backend does not offer it. The
+ * table stays valid while the runtime lives. */
+PLINTH_EXPORT plinth_status plinth_runtime_backend_extension(plinth_runtime *rt,
+                                                             const char *backend, const char *name,
+                                                             const void **out);
 PLINTH_EXPORT plinth_status plinth_runtime_backend_devices(plinth_runtime *rt,
                                                            const char *backend,
                                                            int32_t *count);

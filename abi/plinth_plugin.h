@@ -296,7 +296,29 @@ typedef struct plinth_backend_vtable {
   /* Human-readable description of the device the context runs on. */
   const char *(*describe)(plinth_backend_ctx *);
   const plinth_backend_ops *ops;
+  /* Appended: a named extension table the backend offers beyond its ops (see "Backend
+   * extensions" below), or NULL when it offers none of that name. The slot itself may be NULL
+   * or lie beyond struct_size (an older backend): no extensions. */
+  const void *(*extension)(const char *name);
 } plinth_backend_vtable;
+
+/* ---------------------------------------------------------------- backend extensions */
+/* Optional tables a backend may offer by name; each starts with struct_size and grows
+ * append-only like every other table. Hosts reach them through
+ * plinth_runtime_backend_extension() (plinth.h). */
+
+/* What the device can do at best, measured in the same run as a benchmark so that plinth's
+ * numbers can be reported as fractions of the hardware's (plinth bench). */
+#define PLINTH_EXTENSION_MACHINE_REFERENCE "plinth.machine_reference"
+typedef struct plinth_machine_reference_ext {
+  uint32_t struct_size;
+  int32_t reserved;
+  /* f32 GEMM rates in GFLOP/s on n x n matrices, best of `repeat` runs after a warm-up, with
+   * n_threads host threads: *own for the backend's own GEMM (0 if it has none for this
+   * device), *vendor for the vendor BLAS it links (0 if none). */
+  plinth_status (*gemm_f32_gflops)(int32_t n_threads, int32_t n, int32_t repeat, double *own,
+                                   double *vendor);
+} plinth_machine_reference_ext;
 
 /* ---------------------------------------------------------------- host table ------ */
 

@@ -1,5 +1,6 @@
 // C API: runtime creation and plugin listing.
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -87,6 +88,24 @@ PLINTH_EXPORT plinth_status plinth_runtime_plugin_at(const plinth_runtime *rt, i
     info.message = e.message.c_str();
     info.description = e.manifest.description.c_str();
     copy_info_out(info, out);
+  });
+}
+
+PLINTH_EXPORT plinth_status plinth_runtime_backend_extension(plinth_runtime *rt,
+                                                             const char *backend, const char *name,
+                                                             const void **out) {
+  return guarded([&] {
+    require(rt && backend && name && out, "runtime, backend, name or out is NULL");
+    std::lock_guard<std::mutex> lock(rt->rt->mutex);
+    const plinth_backend_vtable *vt = rt->rt->registry.backend(backend).backend();
+    const bool has_slot =
+        vt->struct_size >= offsetof(plinth_backend_vtable, extension) + sizeof(vt->extension) &&
+        vt->extension;
+    const void *ext = has_slot ? vt->extension(name) : nullptr;
+    if (!ext)
+      throw Error(PLINTH_ERR_NOT_FOUND,
+                  "backend '" + std::string(backend) + "' offers no extension '" + name + "'");
+    *out = ext;
   });
 }
 

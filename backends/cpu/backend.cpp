@@ -1,6 +1,7 @@
 // The CPU backend's vtable, context lifetime, and the helpers every op file shares.
 #include "backend.hpp"
 #include "kernels.hpp"
+#include "machine_reference.hpp"
 
 #include <cblas.h>
 
@@ -124,6 +125,7 @@ const plinth_backend_vtable kVtable = {
     context_free,
     describe_ctx,
     &kOps,
+    backend_extension,
 };
 
 const plinth_plugin_descriptor kDescriptor = {

@@ -297,6 +297,7 @@ const plinth_backend_vtable kVtable = {
     context_free,
     describe_ctx,
     &kOps,
+    nullptr, // no extensions yet (a machine reference would measure cuBLAS / hipBLAS)
 };
 
 const plinth_plugin_descriptor kDescriptor = {

@@ -1,5 +1,7 @@
 #include "bench_machine.hpp"
 
+#include "plinth_plugin.h" // plinth_machine_reference_ext
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -7,10 +9,6 @@
 #include <thread>
 #include <vector>
 
-#include <cblas.h>
-#if PLINTH_CLI_OWN_GEMM
-#include "gemm.hpp"
-#endif
 #include <immintrin.h>
 #include <new>
 #include <sys/mman.h>
@@ -126,40 +124,17 @@ double BandwidthProbe::measure(int threads, int passes) {
   return best;
 }
 
-double measure_sgemm_gflops(int threads, int n, int repeat) {
-  openblas_set_num_threads(std::max(1, threads));
-  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a), c(a.size());
-  double best = 0;
-  for (int r = 0; r < std::max(1, repeat) + 1; ++r) { // first pass warms up
-    const auto t0 = Clock::now();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
-                0.0f, c.data(), n);
-    const double s = seconds_since(t0);
-    if (r > 0) best = std::max(best, 2.0 * n * n * n / s / 1e9);
-  }
-  return best;
-}
-
-double measure_own_gemm_gflops(int threads, int n, int repeat) {
-#if PLINTH_CLI_OWN_GEMM
-  const plinth::cpu::GemmIsa *isa = plinth::cpu::gemm_isa_best();
-  if (!isa) return 0;
-  plinth::cpu::ThreadPool pool(std::max(1, threads));
-  plinth::cpu::GemmScratch scratch;
-  std::vector<float> x(static_cast<size_t>(n) * n, 0.5f), w(x), y(x.size());
-  double best = 0;
-  for (int r = 0; r < std::max(1, repeat) + 1; ++r) { // first pass warms up
-    const auto t0 = Clock::now();
-    plinth::cpu::gemm_weights(pool, scratch, x.data(), n, n, w.data(), PLINTH_DTYPE_F32, n,
-                              y.data(), n, isa);
-    const double s = seconds_since(t0);
-    if (r > 0) best = std::max(best, 2.0 * n * n * n / s / 1e9);
-  }
-  return best;
-#else
-  (void)threads, (void)n, (void)repeat;
-  return 0;
-#endif
+GemmReference measure_gemm_reference(plinth_runtime *rt, const char *backend, int threads, int n,
+                                     int repeat) {
+  GemmReference r;
+  const void *table = nullptr;
+  if (plinth_runtime_backend_extension(rt, backend, PLINTH_EXTENSION_MACHINE_REFERENCE, &table) !=
+      PLINTH_OK)
+    return r;
+  const auto *ext = static_cast<const plinth_machine_reference_ext *>(table);
+  if (ext->struct_size < sizeof(plinth_machine_reference_ext) || !ext->gemm_f32_gflops) return r;
+  if (ext->gemm_f32_gflops(threads, n, repeat, &r.own, &r.vendor) != PLINTH_OK) r = {};
+  return r;
 }
 
 long peak_rss_bytes() {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "plinth.h"
+
 namespace plinth_cli {
 
 // Read bandwidth in GB/s (1e9 bytes/s): `threads` threads each summing their share of a 1 GiB
@@ -26,14 +28,15 @@ private:
   size_t n_ = 0;
 };
 
-// f32 GEMM rate in GFLOP/s of OpenBLAS sgemm on n x n matrices with `threads` threads.
-double measure_sgemm_gflops(int threads, int n, int repeat);
-
-// The same for plinth's own packed GEMM (backends/cpu/gemm.hpp, the one the CPU backend runs
-// prompts with) on f32 weights, on a thread pool of `threads`. 0 when this CPU lacks AVX2 or
-// the CLI was built without the CPU backend. The machine's f32 GEMM rate is the best of the
-// two, since OpenBLAS may use a narrower instruction set than the CPU offers.
-double measure_own_gemm_gflops(int threads, int n, int repeat);
+// f32 GEMM rates in GFLOP/s (n x n, `threads` threads) from the backend's
+// "plinth.machine_reference" extension: its own GEMM and its vendor BLAS. Both 0 when the
+// backend does not offer the extension.
+struct GemmReference {
+  double own = 0, vendor = 0;
+  double best() const { return own > vendor ? own : vendor; }
+};
+GemmReference measure_gemm_reference(plinth_runtime *rt, const char *backend, int threads, int n,
+                                     int repeat);
 
 // Peak resident set size of this process in bytes.
 long peak_rss_bytes();

@@ -207,24 +207,24 @@ int verb_bench(const Args &args) {
       decode_frac.push_back(d / batch * static_cast<double>(info.weight_bytes) / 1e9 / bw);
     }
   }
-  const std::string device = info.device, dtype_used = info.dtype;
+  const std::string device = info.device, dtype_used = info.dtype, backend_used = info.backend;
   const int64_t weight_bytes = info.weight_bytes, n_params = info.n_parameters;
   model.reset();
-  rt.reset();
   probe.reset();
-  // The f32 GEMM reference: the best of OpenBLAS sgemm and plinth's own GEMM (which may use
-  // wider vectors than the OpenBLAS build does). Ours first: OpenBLAS' threads keep spinning
-  // for a while after a call.
-  const double own_gemm = no_machine ? 0 : measure_own_gemm_gflops(threads, 2048, 3);
-  const double openblas = no_machine ? 0 : measure_sgemm_gflops(threads, 2048, 3);
-  const double sgemm = std::max(own_gemm, openblas);
+  // The f32 GEMM reference, from the backend that ran the model: the best of its own GEMM (which
+  // may use wider vectors than the BLAS build does) and its vendor BLAS (OpenBLAS on the CPU).
+  const GemmReference gemm =
+      no_machine ? GemmReference{}
+                 : measure_gemm_reference(rt.get(), backend_used.c_str(), threads, 2048, 3);
+  rt.reset();
+  const double own_gemm = gemm.own, openblas = gemm.vendor, sgemm = gemm.best();
   const double bw = median(bws);
   const double p_tps = median(prompt_tps), d_tps = median(decode_tps);
   const double decode_gbs = d_tps / batch * static_cast<double>(weight_bytes) / 1e9;
   // FLOPs of the matrix products of a prefill (attention over 64 tokens adds well under 1%).
   const double prompt_gflops =
       (2.0 * fm.body_params * p_tps + 2.0 * fm.head_params * p_tps / prompt) / 1e9;
-  const double d_frac = median(decode_frac), p_frac = no_machine ? 0 : prompt_gflops / sgemm;
+  const double d_frac = median(decode_frac), p_frac = sgemm > 0 ? prompt_gflops / sgemm : 0;
 
   nlohmann::json j = {{"model", model_dir},         {"device", device},
                       {"dtype", dtype_used},         {"threads", threads},

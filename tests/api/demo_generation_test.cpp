@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plinth.h"
+#include "plinth_plugin.h" // plinth_machine_reference_ext
 
 namespace {
 struct Handles {
@@ -221,5 +222,27 @@ TEST(CApi, VocabSizeMustMatchTheOutputLayer) {
   EXPECT_NE(st, PLINTH_OK);
   EXPECT_NE(std::string(plinth_last_error()).find("vocab_size"), std::string::npos)
       << plinth_last_error();
+  plinth_runtime_free(rt);
+}
+
+// Backend extensions by name: the CPU backend's machine reference (what `plinth bench` reports
+// against) is reachable through the C API alone; an unknown name is NOT_FOUND.
+TEST(CApi, BackendExtensionByName) {
+  plinth_runtime *rt = nullptr;
+  ASSERT_EQ(plinth_runtime_create(nullptr, &rt), PLINTH_OK) << plinth_last_error();
+  const void *table = nullptr;
+  ASSERT_EQ(plinth_runtime_backend_extension(rt, "cpu", PLINTH_EXTENSION_MACHINE_REFERENCE, &table),
+            PLINTH_OK)
+      << plinth_last_error();
+  const auto *ext = static_cast<const plinth_machine_reference_ext *>(table);
+  ASSERT_GE(ext->struct_size, sizeof(plinth_machine_reference_ext));
+  double own = -1, vendor = -1;
+  ASSERT_EQ(ext->gemm_f32_gflops(1, 64, 1, &own, &vendor), PLINTH_OK);
+  EXPECT_GE(own, 0.0); // 0 on a CPU without AVX2
+  EXPECT_GT(vendor, 0.0);
+  EXPECT_EQ(ext->gemm_f32_gflops(1, -5, 1, &own, &vendor), PLINTH_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(plinth_runtime_backend_extension(rt, "cpu", "no.such.extension", &table),
+            PLINTH_ERR_NOT_FOUND);
+  EXPECT_NE(std::string(plinth_last_error()).find("no.such.extension"), std::string::npos);
   plinth_runtime_free(rt);
 }

@@ -158,7 +158,8 @@ TEST_F(CpuSequence, RopeNeoxAndGptjMatchReference) {
                               static_cast<int32_t>(rot),
                               neox,
                               given ? from(inv, {rot / 2}) : nullptr,
-                              factor};
+                              factor,
+                              0};
         ASSERT_EQ(ops->rope(ctx, &args), PLINTH_OK) << last_error();
         const std::vector<float> got = get(out);
         for (int64_t bt = 0; bt < B * T; ++bt)
@@ -189,7 +190,8 @@ TEST_F(CpuSequence, RopeNeoxAndGptjMatchReference) {
                        7,
                        1,
                        nullptr,
-                       1.0f};
+                       1.0f,
+                       0};
   expect_rejected(ops->rope(ctx, &bad), "rope");
   bad.rot_dims = 8;
   bad.positions = from_i32({1, 2}, {2});

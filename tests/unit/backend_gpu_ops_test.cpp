@@ -476,7 +476,7 @@ TEST_P(GpuVsCpu, RopeVariants) {
         Pair x = rand({2, 3, 4, 16}, 19), y = zeros({2, 3, 4, 16});
         plinth_rope_args r{
             sizeof(plinth_rope_args), nullptr, nullptr, nullptr, 10000.0f, rot, neox, nullptr,
-            use_inv ? 1.2f : 1.0f};
+            use_inv ? 1.2f : 1.0f, 0};
         plinth_rope_args rc = r, rg = r;
         rc.x = x.cpu, rc.positions = pos.cpu, rc.out = y.cpu,
         rc.inv_freq = use_inv ? inv.cpu : nullptr;

@@ -3,7 +3,11 @@
  *
  * Conventions
  *  - Opaque handles: plinth_runtime, plinth_model, plinth_session, plinth_tokenizer,
- *    plinth_encoding, plinth_outputs. Each has a *_free that accepts NULL.
+ *    plinth_encoding, plinth_outputs. Each has a *_free that accepts NULL. A handle is freed
+ *    once: freeing it twice, or using it after its *_free, is undefined behaviour that the
+ *    library cannot detect. What it can make safe, it does: sessions and tokenizer handles
+ *    keep what they use alive after plinth_model_free, models keep their runtime's plugins,
+ *    and a callback may free the model it is called for (see plinth_model_free).
  *  - Every fallible call returns plinth_status; on failure the outputs are left untouched and
  *    plinth_last_error() (thread-local, valid until the thread's next failing call) says why.
  *  - Option structs are versioned: struct_size first. Always fill one with its *_init function,

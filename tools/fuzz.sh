@@ -6,6 +6,8 @@
 #   tools/fuzz.sh [SECONDS]          each target for SECONDS (default 20; CI's short pass)
 #   tools/fuzz.sh --runs N           each target for N executions (long runs: 10000000)
 #   FUZZ_TARGETS="pickle toml" tools/fuzz.sh ...   only those targets
+#   FUZZ_TIMEOUT=30 tools/fuzz.sh ...                seconds before one input counts as a hang
+#                                                    (wall clock: raise it on a busy machine)
 # Inputs are capped per target (-max_len) near the largest useful seed: a megabyte input costs
 # a thousand small ones and finds nothing they would not.
 # Corpora grow in build-fuzz/corpus/<target>; a finding is saved to build-fuzz/findings/ and
@@ -85,7 +87,7 @@ for t in ${FUZZ_TARGETS:-safetensors torch_checkpoint pickle toml tokenizer_json
   [[ -n ${max_len[$t]:-} ]] || { echo "fuzz.sh: no target '$t'" >&2; exit 2; }
   mkdir -p "build-fuzz/corpus/$t"
   log=build-fuzz/fuzz-$t.log
-  if build-fuzz/bin/plinth_fuzz_$t "${limit[@]}" -max_len="${max_len[$t]}" -timeout=10 \
+  if build-fuzz/bin/plinth_fuzz_$t "${limit[@]}" -max_len="${max_len[$t]}" -timeout="${FUZZ_TIMEOUT:-10}" \
     -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/findings/$t-" "build-fuzz/corpus/$t" "$seeds/$t" >"$log" 2>&1; then
     result=ok

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 
 #include <toml++/toml.h>
 
@@ -25,10 +26,11 @@ void parse_limits(const toml::table &t, const std::filesystem::path &path, Limit
       {"threads", &l.threads},       {"batch", &l.batch},           {"context", &l.context},
       {"new_tokens", &l.new_tokens}, {"text_bytes", &l.text_bytes}, {"file_bytes", &l.file_bytes}};
   for (auto &&[k, v] : t) {
+    const std::string_view key = k.str(); // (clang 15 cannot capture a structured binding)
     const auto *it = std::find_if(std::begin(keys), std::end(keys),
-                                  [&](const auto &e) { return k.str() == e.first; });
+                                  [&](const auto &e) { return key == e.first; });
     if (it == std::end(keys))
-      throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown limit '" + std::string(k.str()) +
+      throw Error(PLINTH_ERR_FORMAT, path.string() + ": unknown limit '" + std::string(key) +
                                          "' (known: threads, batch, context, new_tokens, "
                                          "text_bytes, file_bytes)");
     const auto *n = v.as_integer();

@@ -1,12 +1,16 @@
 // config.json handling: dotted paths, old and new rope styles, checkpoints and shards.
 #include <filesystem>
 #include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "checkpoint.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
+#include "host_api.hpp"
 #include "json_config.hpp"
 
 namespace fs = std::filesystem;
@@ -94,4 +98,33 @@ TEST(Dtype, HalfConversionsRoundTrip) {
   }
   EXPECT_EQ(plinth::f32_to_bf16(1.0f), 0x3f80);
   EXPECT_EQ(plinth::f32_to_f16(1.0f), 0x3c00);
+}
+
+// Plugins read config integers through the host table: values that do not fit int64 (a float
+// of 1e30, NaN-like text, an unsigned beyond 2^63) are refused instead of cast (a float cast
+// out of range is undefined behaviour), and whole floats within range still read as integers.
+TEST(Checkpoint, ConfigIntegersAreRangeChecked) {
+  const fs::path src = fs::path(PLINTH_TEST_DATA_DIR) / "golden/models/mistral/base";
+  auto dir = fs::temp_directory_path() / ("plinth_cfg_int_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(src / "model.safetensors", dir / "model.safetensors",
+                fs::copy_options::overwrite_existing);
+  std::ofstream(dir / "config.json")
+      << R"({"model_type": "mistral", "big_float": 1e30, "whole": 4096.0, "half": 2.5,
+             "huge_unsigned": 18446744073709551615, "ok": 32, "neg": -7, "eos_token_id": [2, 4294967298]})";
+  plinth::Checkpoint ck(dir);
+  plinth_model_host mh;
+  mh.checkpoint = &ck;
+  const plinth_host_api *host = plinth::host_api_table();
+  int64_t v = 0;
+  EXPECT_EQ(host->config_i64(&mh, "ok", &v), PLINTH_OK);
+  EXPECT_EQ(v, 32);
+  EXPECT_EQ(host->config_i64(&mh, "neg", &v), PLINTH_OK);
+  EXPECT_EQ(v, -7);
+  EXPECT_EQ(host->config_i64(&mh, "whole", &v), PLINTH_OK);
+  EXPECT_EQ(v, 4096);
+  for (const char *bad : {"big_float", "half", "huge_unsigned"})
+    EXPECT_EQ(host->config_i64(&mh, bad, &v), PLINTH_ERR_INVALID_ARGUMENT) << bad;
+  EXPECT_THROW(ck.eos_token_ids(), plinth::Error); // 2^32 + 2 would become token 2
+  fs::remove_all(dir);
 }

@@ -78,8 +78,8 @@ inline void require(bool ok, const std::string &message) {
 }
 
 // The name of each versioned struct of plinth.h, for errors about its struct_size.
-template <class S> constexpr const char *struct_name = "struct";
-#define PLINTH_STRUCT_NAME_(S) template <> constexpr const char *struct_name<S> = #S;
+template <class S> inline constexpr const char *struct_name = "struct";
+#define PLINTH_STRUCT_NAME_(S) template <> inline constexpr const char *struct_name<S> = #S;
 PLINTH_STRUCT_NAME_(plinth_runtime_options)
 PLINTH_STRUCT_NAME_(plinth_model_options)
 PLINTH_STRUCT_NAME_(plinth_forward_options)

@@ -70,8 +70,11 @@ public:
     pair_ = parse(j.at("pair"));
     const json specials = j.value("special_tokens", json::object());
     for (const auto &[name, st] : specials.items()) {
-      specials_[name] = {st.at("ids").get<std::vector<int32_t>>(),
-                         st.at("tokens").get<std::vector<std::string>>()};
+      std::vector<int32_t> ids;
+      for (const auto &id : st.at("ids"))
+        ids.push_back(static_cast<int32_t>(
+            json_integer(id, "TemplateProcessing special token " + json(name).dump() + " id", 0)));
+      specials_[name] = {std::move(ids), st.at("tokens").get<std::vector<std::string>>()};
     }
     for (const auto *t : {&single_, &pair_}) {
       for (const auto &p : *t) {

@@ -140,6 +140,16 @@ TEST(TokenizerErrors, IdsMustBeIntegersInRange) {
       {"vocabulary token", [](json &j) { j["model"]["vocab"]["zzqq"] = -3; }},
       {"vocabulary token", [](json &j) { j["model"]["vocab"]["zzqq"] = 18446744073709551615ULL; }},
       {"added token id", [](json &j) { j["added_tokens"][0]["id"] = 1e300; }},
+      {"special token",
+       [](json &j) {
+         j["post_processor"] = {
+             {"type", "TemplateProcessing"},
+             {"single",
+              {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+               {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+             {"pair", {{{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+             {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {1e49}}, {"tokens", {"<s>"}}}}}}};
+       }},
       {"Strip start",
        [](json &j) {
          j["decoder"] = {{"type", "Strip"}, {"content", " "}, {"start", 1e40}, {"stop", 0}};

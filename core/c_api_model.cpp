@@ -47,7 +47,6 @@ PLINTH_EXPORT void plinth_model_free(plinth_model *model) { delete model; }
 PLINTH_EXPORT plinth_status plinth_model_get_info(const plinth_model *m, plinth_model_info *out) {
   return guarded([&] {
     require(m && out, "model or out is NULL");
-    require_struct_size(out);
     const Model &mm = *m->model;
     plinth_model_info info{};
     info.struct_size = sizeof info;

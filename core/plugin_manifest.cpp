@@ -1,7 +1,6 @@
 #include "plugin_manifest.hpp"
 
 #include <cstdint>
-#include <optional>
 
 #include <toml++/toml.h>
 
@@ -42,12 +41,12 @@ PluginManifest parse_plugin_manifest(const std::string &text, const std::filesys
   if (!abi_node || abi_node->get() < 0)
     throw Error(PLINTH_ERR_FORMAT,
                 path.string() + ": \"abi_version\" must be given as a non-negative integer");
-  const std::optional<int64_t> abi = abi_node->get();
+  const int64_t abi = abi_node->get();
   // A larger number would be truncated into a small one and pass for another version.
-  if (*abi > UINT32_MAX)
-    throw Error(PLINTH_ERR_FORMAT, path.string() + ": abi_version " + std::to_string(*abi) +
+  if (abi > UINT32_MAX)
+    throw Error(PLINTH_ERR_FORMAT, path.string() + ": abi_version " + std::to_string(abi) +
                                        " is not a 32-bit version number");
-  m.abi_version = static_cast<uint32_t>(*abi);
+  m.abi_version = static_cast<uint32_t>(abi);
   std::filesystem::path lib = need_str("library");
   m.library = lib.is_absolute() ? lib : path.parent_path() / lib;
   const char *list_key = m.kind == "architecture" ? "model_types" : "device_kinds";

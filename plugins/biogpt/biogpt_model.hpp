@@ -7,6 +7,7 @@
 
 #include "biogpt_config.hpp"
 #include "biogpt_layers.hpp"
+#include "decode_session.hpp"
 #include "forward_io.hpp"
 #include "head_table.hpp"
 
@@ -55,6 +56,17 @@ public:
                const HiddenFn &on_hidden) const;
   Tensor final_norm(const Tensor &h) const;
   Tensor lm_logits(const Tensor &h) const { return ops_.linear(h, lm_head_); }
+
+  // What plugin::DecoderSession needs. The trunk takes rows of the position table:
+  // generate()'s positions + 2.
+  plugin::KvGeometry kv_geometry() const {
+    return {"biogpt", std::vector<int64_t>(static_cast<size_t>(cfg_.num_layers), cfg_.num_heads),
+            cfg_.head_dim, cfg_.vocab_size, BioGptConfig::kPositionOffset};
+  }
+  void check_step(const plugin::DecodeStep &s) const { check_positions(s.positions); }
+  Tensor decode_trunk(const plugin::DecodeStep &s) const {
+    return trunk(s.ids_t, s.positions_t, s.key_mask, s.caches, s.past, nullptr);
+  }
 
 private:
   plugin::Ops ops_;

@@ -1,20 +1,18 @@
 // The C edge of the BioGPT architecture plugin: what it serves, for common's ArchEdge (which
-// guards every vtable call) to forward to BioGptModel / BioGptSession.
+// guards every vtable call) to forward to BioGptModel and common's DecoderSession.
 #include <memory>
 
 #include "arch_edge.hpp"
 #include "biogpt_model.hpp"
-#include "biogpt_session.hpp"
 
 using plinth::biogpt::BioGptModel;
-using plinth::biogpt::BioGptSession;
 
 struct plinth_arch_model {
   std::unique_ptr<BioGptModel> model;
 };
 
 struct plinth_arch_session {
-  std::unique_ptr<BioGptSession> session;
+  std::unique_ptr<plinth::plugin::DecoderSession<BioGptModel>> session;
 };
 
 namespace {
@@ -22,7 +20,7 @@ namespace {
 const char *const kModelTypes[] = {"biogpt", nullptr};
 struct Spec {
   using Model = BioGptModel;
-  using Session = BioGptSession;
+  using Session = plinth::plugin::DecoderSession<BioGptModel>;
   static constexpr const char *name = "biogpt";
   static constexpr const char *label = "biogpt";
   static constexpr const char *version = "0.1.0";

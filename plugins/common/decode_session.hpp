@@ -115,4 +115,44 @@ private:
   Tensor graph_logits_; // the recorded step's logits, read after each replay
 };
 
+// The shape of a decoder's KV caches and logits, for DecoderSession.
+struct KvGeometry {
+  std::string family;            // prefixes error messages
+  std::vector<int64_t> kv_heads; // one entry per layer (pruned checkpoints differ per layer)
+  int64_t head_dim = 0;
+  int64_t vocab_size = 0;
+  int32_t position_offset = 0; // KvSession::set_position_offset
+};
+
+// The generation session of every KV-cache decoder plugin (ArchEdge's Spec::Session). The
+// model supplies its geometry, the trunk of one step and its LM head:
+//   const Ops &ops() const;  KvGeometry kv_geometry() const;
+//   Tensor decode_trunk(const DecodeStep &) const;  // KvSession's TrunkFn
+//   Tensor final_norm(const Tensor &) const;  Tensor lm_logits(const Tensor &) const;
+//   optional: void check_step(const DecodeStep &) const;  // KvSession's CheckFn
+template <class Model> class DecoderSession {
+public:
+  DecoderSession(const Model &model, int32_t batch, int32_t max_tokens)
+      : DecoderSession(model, batch, max_tokens, model.kv_geometry()) {}
+
+  void step(const plinth_step_io &io) {
+    KvSession::CheckFn check;
+    if constexpr (requires(const DecodeStep &s) { model_.check_step(s); })
+      check = [this](const DecodeStep &s) { model_.check_step(s); };
+    kv_.step(
+        io, [this](const DecodeStep &s) { return model_.decode_trunk(s); },
+        [this](const Tensor &last) { return model_.lm_logits(model_.final_norm(last)); }, check);
+  }
+
+private:
+  DecoderSession(const Model &model, int32_t batch, int32_t max_tokens, const KvGeometry &g)
+      : model_(model),
+        kv_(model.ops(), g.family, batch, max_tokens, g.kv_heads, g.head_dim, g.vocab_size) {
+    kv_.set_position_offset(g.position_offset);
+  }
+
+  const Model &model_;
+  KvSession kv_;
+};
+
 } // namespace plinth::plugin

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "decode_session.hpp"
 #include "forward_io.hpp"
 #include "gpt2_config.hpp"
 #include "gpt2_layers.hpp"
@@ -58,6 +59,16 @@ public:
                const HiddenFn &on_hidden) const;
   Tensor final_norm(const Tensor &h) const;
   Tensor lm_logits(const Tensor &h) const { return ops_.linear(h, lm_head_); }
+
+  // What plugin::DecoderSession needs.
+  plugin::KvGeometry kv_geometry() const {
+    return {"gpt2", std::vector<int64_t>(static_cast<size_t>(cfg_.num_layers), cfg_.num_heads),
+            cfg_.head_dim, cfg_.vocab_size, 0};
+  }
+  void check_step(const plugin::DecodeStep &s) const { check_positions(s.positions); }
+  Tensor decode_trunk(const plugin::DecodeStep &s) const {
+    return trunk(s.ids_t, s.positions_t, Tensor{}, s.key_mask, s.caches, s.past, nullptr);
+  }
 
 private:
   plugin::Ops ops_;

@@ -1,20 +1,18 @@
 // The C edge of the GPT-2 architecture plugin: what it serves, for common's ArchEdge (which
-// guards every vtable call) to forward to Gpt2Model / Gpt2Session.
+// guards every vtable call) to forward to Gpt2Model and common's DecoderSession.
 #include <memory>
 
 #include "arch_edge.hpp"
 #include "gpt2_model.hpp"
-#include "gpt2_session.hpp"
 
 using plinth::gpt2::Gpt2Model;
-using plinth::gpt2::Gpt2Session;
 
 struct plinth_arch_model {
   std::unique_ptr<Gpt2Model> model;
 };
 
 struct plinth_arch_session {
-  std::unique_ptr<Gpt2Session> session;
+  std::unique_ptr<plinth::plugin::DecoderSession<Gpt2Model>> session;
 };
 
 namespace {
@@ -22,7 +20,7 @@ namespace {
 const char *const kModelTypes[] = {"gpt2", nullptr};
 struct Spec {
   using Model = Gpt2Model;
-  using Session = Gpt2Session;
+  using Session = plinth::plugin::DecoderSession<Gpt2Model>;
   static constexpr const char *name = "gpt2";
   static constexpr const char *label = "gpt2";
   static constexpr const char *version = "0.1.0";

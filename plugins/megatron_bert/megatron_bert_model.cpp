@@ -41,6 +41,9 @@ MegatronBertModel::MegatronBertModel(const plinth_model_env &env)
              "max_position_embeddings");
   check_rows(token_type_embeddings_, cfg_.type_vocab_size, hidden, "token_type_embeddings",
              "type_vocab_size");
+  // Computed once, as get_rows would for every token of type 0 (decode steps pass no types).
+  type0_embedding_ =
+      ops_.view(ops_.get_rows(token_type_embeddings_, ops_.zeros({1}, PLINTH_DTYPE_I32)), {hidden});
 
   for (int64_t i = 0; i < cfg_.num_layers; ++i) {
     const std::string lp = p + "encoder.layer." + std::to_string(i) + ".";
@@ -75,7 +78,10 @@ Tensor MegatronBertModel::layer_norm(const Tensor &x, const LayerNorm &ln) const
 Tensor MegatronBertModel::embed(const Tensor &ids, const Tensor &token_types,
                                 const Tensor &positions) const {
   Tensor e = ops_.get_rows(word_embeddings_, ids);
-  ops_.add_(e, ops_.get_rows(token_type_embeddings_, token_types));
+  if (token_types)
+    ops_.add_(e, ops_.get_rows(token_type_embeddings_, token_types));
+  else
+    ops_.add_(e, type0_embedding_);
   ops_.add_(e, ops_.get_rows(position_embeddings_, positions));
   return e;
 }
@@ -140,6 +146,27 @@ Tensor MegatronBertModel::lm_logits(const Tensor &sequence) const {
 Tensor MegatronBertModel::pool(const Tensor &sequence) const {
   // MegatronBertPooler: tanh(dense(first token)).
   return plugin::tanh_pool(ops_, pooler_, sequence);
+}
+
+plugin::KvGeometry MegatronBertModel::kv_geometry() const {
+  std::vector<int64_t> heads;
+  for (const MegatronBertLayer &l : layers_)
+    heads.push_back(l.n_heads);
+  return {"megatron-bert", std::move(heads), cfg_.head_dim, cfg_.vocab_size, 0};
+}
+
+void MegatronBertModel::check_step(const plugin::DecodeStep &s) const {
+  // The model forward accepts generate()'s position_ids; they must fit the absolute position
+  // table.
+  for (int32_t p : s.positions)
+    if (p >= cfg_.max_positions)
+      fail(PLINTH_ERR_INVALID_ARGUMENT,
+           "megatron-bert: position " + std::to_string(p) +
+               " exceeds max_position_embeddings = " + std::to_string(cfg_.max_positions));
+  for (int32_t id : s.ids)
+    if (id < 0 || id >= cfg_.vocab_size)
+      fail(PLINTH_ERR_INVALID_ARGUMENT,
+           "megatron-bert: token id " + std::to_string(id) + " is outside the vocabulary");
 }
 
 } // namespace plinth::megatron_bert

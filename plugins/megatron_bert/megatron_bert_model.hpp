@@ -1,12 +1,13 @@
 // The Megatron-BERT encoder (MegatronBertModel: pre-LayerNorm blocks and a final `ln`) and its
 // task heads, built from backend ops. The same trunk serves the forward pass and, for decoder
-// configs, incremental decoding over a KV cache (megatron_bert_session.cpp).
+// configs, incremental decoding over a KV cache (common's DecoderSession).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "blocks.hpp"
+#include "decode_session.hpp"
 #include "forward_io.hpp"
 #include "head_table.hpp"
 #include "megatron_bert_config.hpp"
@@ -73,7 +74,7 @@ public:
   void forward(const plugin::ForwardIO &io) const;
 
   // word + token type + absolute position embeddings (no norm: Megatron moved it into the
-  // layers). ids, token_types, positions: [B, T] i32 on the backend.
+  // layers). ids, token_types, positions: [B, T] i32 on the backend; no token_types: all 0.
   Tensor embed(const Tensor &ids, const Tensor &token_types, const Tensor &positions) const;
   // Every layer over h [B, T, hidden], without the final norm. key_mask [B, Tk] i32. With
   // caches, the new keys/values go to slot `past` and queries see the first past + T slots.
@@ -85,6 +86,14 @@ public:
   // MegatronBertLMPredictionHead: dense, activation, LayerNorm, decoder (+ bias).
   Tensor lm_logits(const Tensor &sequence) const;
 
+  // What plugin::DecoderSession needs. generate() passes no token_type_ids: they are zeros.
+  plugin::KvGeometry kv_geometry() const;
+  Tensor decode_trunk(const plugin::DecodeStep &s) const {
+    return layers_forward(embed(s.ids_t, Tensor{}, s.positions_t), s.key_mask, s.caches, s.past,
+                          nullptr);
+  }
+  void check_step(const plugin::DecodeStep &s) const;
+
 private:
   Tensor layer_norm(const Tensor &x, const LayerNorm &ln) const;
   Tensor pool(const Tensor &sequence) const;
@@ -94,6 +103,7 @@ private:
   MegatronBertConfig cfg_;
   Head head_;
   Tensor word_embeddings_, position_embeddings_, token_type_embeddings_;
+  Tensor type0_embedding_; // [hidden] f32: row 0 of the token type table
   std::vector<MegatronBertLayer> layers_;
   LayerNorm final_norm_; // encoder.ln
   Linear pooler_;        // when the checkpoint has one

@@ -1,20 +1,18 @@
 // The C edge of the Megatron-BERT architecture plugin: what it serves, for common's ArchEdge (which
-// guards every vtable call) to forward to MegatronBertModel / MegatronBertSession.
+// guards every vtable call) to forward to MegatronBertModel and common's DecoderSession.
 #include <memory>
 
 #include "arch_edge.hpp"
 #include "megatron_bert_model.hpp"
-#include "megatron_bert_session.hpp"
 
 using plinth::megatron_bert::MegatronBertModel;
-using plinth::megatron_bert::MegatronBertSession;
 
 struct plinth_arch_model {
   std::unique_ptr<MegatronBertModel> model;
 };
 
 struct plinth_arch_session {
-  std::unique_ptr<MegatronBertSession> session;
+  std::unique_ptr<plinth::plugin::DecoderSession<MegatronBertModel>> session;
 };
 
 namespace {
@@ -22,7 +20,7 @@ namespace {
 const char *const kModelTypes[] = {"megatron-bert", nullptr};
 struct Spec {
   using Model = MegatronBertModel;
-  using Session = MegatronBertSession;
+  using Session = plinth::plugin::DecoderSession<MegatronBertModel>;
   static constexpr const char *name = "megatron_bert";
   static constexpr const char *label = "megatron-bert";
   static constexpr const char *version = "0.1.0";

@@ -1,25 +1,22 @@
-#include "mixtral_moe.hpp"
+#include "sparse_moe.hpp"
 
 #include <vector>
 
 #include "error.hpp"
 
-namespace plinth::mixtral {
-
-using plugin::fail;
-using plugin::Shape;
+namespace plinth::plugin {
 
 namespace {
 
 void expect_shape(const Tensor &t, const Shape &want, const std::string &name) {
   if (t.shape() != want)
-    fail(PLINTH_ERR_FORMAT, "weight '" + name + "' has shape " + plugin::shape_string(t.shape()) +
-                                ", expected " + plugin::shape_string(want) + " from config.json");
+    fail(PLINTH_ERR_FORMAT, "weight '" + name + "' has shape " + shape_string(t.shape()) +
+                                ", expected " + shape_string(want) + " from config.json");
 }
 
 // Copies the per-expert matrices into one [E, rows_per_expert * parts, cols] tensor (in the
 // dtype they were loaded in), part p of expert e at rows (e * parts + p) * rows_per_expert.
-Tensor stack_experts(const plugin::Ops &ops, const plugin::Weights &w, const std::string &prefix,
+Tensor stack_experts(const Ops &ops, const Weights &w, const std::string &prefix,
                      int64_t num_experts, std::initializer_list<const char *> parts, int64_t rows,
                      int64_t cols) {
   Tensor stacked;
@@ -45,9 +42,9 @@ Tensor stack_experts(const plugin::Ops &ops, const plugin::Weights &w, const std
 
 } // namespace
 
-SparseMoe SparseMoe::load(const plugin::Ops &ops, const plugin::Weights &w,
-                          const std::string &layer_prefix, int64_t num_experts, int64_t top_k,
-                          int64_t hidden, int64_t intermediate, int32_t act) {
+SparseMoe SparseMoe::load(const Ops &ops, const Weights &w, const std::string &layer_prefix,
+                          int64_t num_experts, int64_t top_k, int64_t hidden, int64_t intermediate,
+                          int32_t act) {
   SparseMoe m;
   m.num_experts = num_experts;
   m.top_k = top_k;
@@ -56,14 +53,14 @@ SparseMoe SparseMoe::load(const plugin::Ops &ops, const plugin::Weights &w,
   const std::string fused = layer_prefix + "mlp.";
   const std::string legacy = layer_prefix + "block_sparse_moe.";
   if (w.has(fused + "experts.gate_up_proj")) {
-    m.router = plugin::Linear::load(w, fused + "gate");
+    m.router = Linear::load(w, fused + "gate");
     m.gate_up = w.get(fused + "experts.gate_up_proj");
     m.down = w.get(fused + "experts.down_proj");
     expect_shape(m.gate_up, {num_experts, 2 * intermediate, hidden},
                  fused + "experts.gate_up_proj");
     expect_shape(m.down, {num_experts, hidden, intermediate}, fused + "experts.down_proj");
   } else {
-    m.router = plugin::Linear::load(w, legacy + "gate");
+    m.router = Linear::load(w, legacy + "gate");
     // w1 = gate, w3 = up, w2 = down (MixtralBlockSparseTop2MLP: w2(act(w1 x) * w3 x)).
     m.gate_up =
         stack_experts(ops, w, legacy + "experts.", num_experts, {"w1", "w3"}, intermediate, hidden);
@@ -75,7 +72,7 @@ SparseMoe SparseMoe::load(const plugin::Ops &ops, const plugin::Weights &w,
   return m;
 }
 
-Tensor SparseMoe::operator()(const plugin::Ops &ops, const Tensor &x, Tensor *router_logits) const {
+Tensor SparseMoe::operator()(const Ops &ops, const Tensor &x, Tensor *router_logits) const {
   const Shape shape = x.shape();
   const int64_t H = shape.back();
   const int64_t M = x.numel() / H;
@@ -87,7 +84,7 @@ Tensor SparseMoe::operator()(const plugin::Ops &ops, const Tensor &x, Tensor *ro
   // MixtralTopKRouter: softmax over all experts in float32, top-k of the probabilities, then
   // the chosen k renormalised to sum to one (always, Mixtral has no norm_topk_prob switch).
   Tensor probs = ops.softmax(logits);
-  plugin::TopK top = ops.topk(probs, static_cast<int32_t>(K));
+  TopK top = ops.topk(probs, static_cast<int32_t>(K));
   Tensor weights =
       ops.binary(PLINTH_BINARY_DIV, top.values, ops.reduce(PLINTH_REDUCE_SUM, top.values));
 
@@ -113,4 +110,4 @@ Tensor SparseMoe::operator()(const plugin::Ops &ops, const Tensor &x, Tensor *ro
   return ops.view(summed, shape);
 }
 
-} // namespace plinth::mixtral
+} // namespace plinth::plugin

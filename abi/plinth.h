@@ -271,6 +271,12 @@ typedef struct plinth_encode_options {
   int64_t pair_len;           /* -1 = NUL-terminated */
   int32_t max_length;         /* 0 = no truncation */
   int32_t reserved;           /* keeps the layout free of trailing padding */
+  /* NULL (default), or a JSON object of arguments of the model's own tokenizer, as
+   * transformers' tokenizer call takes them. LUKE / mLUKE: {"entity_spans": [[start, end],
+   * ...] (character offsets), "entities": [names] (absent: the [MASK] entity), "task":
+   * "entity_classification" | "entity_pair_classification" | "entity_span_classification",
+   * "max_mention_length": n}. A tokenizer that takes none refuses it (UNSUPPORTED). */
+  const char *kwargs_json;
 } plinth_encode_options;
 
 PLINTH_EXPORT void plinth_encode_options_init(plinth_encode_options *opts, size_t size);
@@ -286,36 +292,19 @@ PLINTH_EXPORT const int64_t *plinth_encoding_offsets(const plinth_encoding *enc)
 PLINTH_EXPORT const char *plinth_encoding_token(const plinth_encoding *enc, int64_t index);
 PLINTH_EXPORT void plinth_encoding_free(plinth_encoding *enc);
 
-/* LUKE / mLUKE entity-aware encoding: text plus character spans (and optional entity names)
- * give entity ids, mention positions and masks besides the word encoding. */
-typedef struct plinth_entity_options {
-  uint32_t struct_size;
-  int32_t n_spans;
-  const int64_t *spans;        /* [n_spans][2] character offsets: start, end */
-  const char *const *entities; /* [n_spans] entity names, or NULL: the [MASK] entity */
-  const char *task; /* NULL, "entity_classification", "entity_pair_classification",
-                       "entity_span_classification" (as transformers' LukeTokenizer task) */
-  int32_t max_mention_length; /* 0: from tokenizer_config.json */
-  int32_t reserved;
-} plinth_entity_options;
-
-PLINTH_EXPORT void plinth_entity_options_init(plinth_entity_options *opts, size_t size);
-PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *tok, const char *text,
-                                                     int64_t text_len,
-                                                     const plinth_encode_options *opts,
-                                                     const plinth_entity_options *entity_opts,
-                                                     plinth_encoding **out);
-/* Entity parts of an encoding (0 / NULL when it has none). */
-PLINTH_EXPORT int64_t plinth_encoding_entity_count(const plinth_encoding *enc);
-PLINTH_EXPORT int32_t plinth_encoding_mention_length(const plinth_encoding *enc);
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_ids(const plinth_encoding *enc);
-/* [entity_count, mention_length], -1 padded. */
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_position_ids(const plinth_encoding *enc);
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_attention_mask(const plinth_encoding *enc);
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_token_type_ids(const plinth_encoding *enc);
-/* entity_span_classification only: first and last word-token index of each span. */
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_start_positions(const plinth_encoding *enc);
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_end_positions(const plinth_encoding *enc);
+/* Named int32 tensors a model's own tokenizer adds to an encoding, named as the model's forward
+ * inputs they feed, so they can be passed to plinth_model_forward as they are (batch them by
+ * adding a leading dimension). LUKE / mLUKE with entity_spans: "entity_ids" [E],
+ * "entity_position_ids" [E, max_mention_length] (-1 padded), "entity_attention_mask" [E],
+ * "entity_token_type_ids" [E], and for entity_span_classification "entity_start_positions" /
+ * "entity_end_positions" [E] (first and last word-token index of each span). Views into the
+ * encoding. */
+PLINTH_EXPORT int32_t plinth_encoding_tensor_count(const plinth_encoding *enc);
+PLINTH_EXPORT plinth_status plinth_encoding_tensor_at(const plinth_encoding *enc, int32_t index,
+                                                      plinth_host_tensor *out);
+/* NOT_FOUND (no error set) when the encoding has no tensor of that name. */
+PLINTH_EXPORT plinth_status plinth_encoding_find(const plinth_encoding *enc, const char *name,
+                                                 plinth_host_tensor *out);
 
 typedef struct plinth_decode_options {
   uint32_t struct_size;

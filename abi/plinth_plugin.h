@@ -320,6 +320,76 @@ typedef struct plinth_machine_reference_ext {
                                    double *vendor);
 } plinth_machine_reference_ext;
 
+/* ---------------------------------------------------------------- tokenizers ------ */
+
+/* A tokenizer with behaviour of its own (ESM's, BioGPT's, LUKE's entity-aware one) is
+ * provided by an architecture plugin through this table (plinth_arch_vtable::tokenizer). The
+ * core offers its own tokenizer of a directory to plugins through the same table
+ * (plinth_host_api::tokenizer_base), so a plugin tokenizer may wrap it. */
+typedef struct plinth_arch_tokenizer plinth_arch_tokenizer; /* opaque, provider-defined */
+typedef struct plinth_tokenizer_host plinth_tokenizer_host; /* opaque: the core's side */
+
+/* Special-token roles (tokenizer_config.json's bos_token, eos_token, ...). */
+typedef enum plinth_special_role {
+  PLINTH_SPECIAL_BOS = 0,
+  PLINTH_SPECIAL_EOS = 1,
+  PLINTH_SPECIAL_UNK = 2,
+  PLINTH_SPECIAL_PAD = 3,
+  PLINTH_SPECIAL_CLS = 4,
+  PLINTH_SPECIAL_SEP = 5,
+  PLINTH_SPECIAL_MASK = 6
+} plinth_special_role;
+
+/* Receives a text (UTF-8, len bytes, not NUL-terminated) from decode / id_to_token. */
+typedef plinth_status (*plinth_text_fn)(void *ctx, const char *text, int64_t len);
+
+/* One encode call: the request, and where the tokenizer writes the encoding. */
+typedef struct plinth_encode_io {
+  uint32_t struct_size;
+  int32_t add_special_tokens;
+  const char *text; /* UTF-8 as given by the caller (validate it), text_len bytes */
+  int64_t text_len;
+  const char *pair; /* second sequence or NULL */
+  int64_t pair_len;
+  int64_t max_length; /* 0: no truncation */
+  /* NULL, or a JSON object of the tokenizer's own arguments (the keyword arguments of
+   * transformers' tokenizer call: LUKE's entity_spans, entities, task, ...). A tokenizer that
+   * takes none refuses a non-NULL value (UNSUPPORTED). */
+  const char *kwargs_json;
+  void *out_ctx;
+  /* Appends one token; start/end are character offsets into its text, [0, 0] for special
+   * tokens put around the sequences. type_id: the sequence's token type; special: 1 for
+   * tokens in special_tokens_mask. */
+  plinth_status (*push)(void *out_ctx, int32_t id, int32_t type_id, const char *token,
+                        int64_t start, int64_t end, int32_t special);
+  /* Adds a named int32 tensor to the encoding, named as the model's forward input it feeds
+   * ("entity_ids"); pad_value fills the rows added along dim 0 when a batch is padded. The
+   * receiver copies it. */
+  plinth_status (*emit)(void *out_ctx, const plinth_host_tensor *tensor, int32_t pad_value);
+} plinth_encode_io;
+
+typedef struct plinth_tokenizer_env plinth_tokenizer_env; /* below the host table */
+
+typedef struct plinth_tokenizer_vtable {
+  uint32_t struct_size;
+  /* Creates the tokenizer of env's directory. PLINTH_OK with *out NULL declines: the provider
+   * has none for these files, and the core uses its own. */
+  plinth_status (*create)(const plinth_tokenizer_env *env, plinth_arch_tokenizer **out);
+  void (*free)(plinth_arch_tokenizer *);
+  plinth_status (*encode)(const plinth_arch_tokenizer *, const plinth_encode_io *io);
+  /* The text of ids, handed to sink once. */
+  plinth_status (*decode)(const plinth_arch_tokenizer *, const int32_t *ids, int64_t n,
+                          int32_t skip_special_tokens, plinth_text_fn sink, void *ctx);
+  int64_t (*vocab_size)(const plinth_arch_tokenizer *);
+  int32_t (*token_to_id)(const plinth_arch_tokenizer *, const char *token, int64_t len); /* -1 */
+  /* The token's text to sink; NOT_FOUND (no error set) for an id outside the vocabulary. */
+  plinth_status (*id_to_token)(const plinth_arch_tokenizer *, int32_t id, plinth_text_fn sink,
+                               void *ctx);
+  int32_t (*special_id)(const plinth_arch_tokenizer *, int32_t role); /* -1: none */
+  int32_t (*is_special)(const plinth_arch_tokenizer *, int32_t id);
+  int32_t (*padding_left)(const plinth_arch_tokenizer *); /* padding_side "left" */
+} plinth_tokenizer_vtable;
+
 /* ---------------------------------------------------------------- host table ------ */
 
 typedef enum plinth_config_type {
@@ -370,7 +440,29 @@ typedef struct plinth_host_api {
                                plinth_tensor **out);
   int64_t (*weight_count)(const plinth_model_host *);
   const char *(*weight_name_at)(const plinth_model_host *, int64_t index);
+
+  /* The calling thread's last error message (what set_error recorded); never NULL. */
+  const char *(*last_error)(void);
+  /* For tokenizer providers: the bytes of a file of the tokenizer directory, read with the
+   * core's checks and limits (a regular file, limits.file_bytes). *data stays valid until
+   * create returns. NOT_FOUND, with no error set, when there is no such file. */
+  plinth_status (*tokenizer_file)(plinth_tokenizer_host *, const char *name, const char **data,
+                                  size_t *len);
+  /* The core's own tokenizer of the directory (tokenizer.json, a sentencepiece model,
+   * vocab.txt, vocab.json + merges.txt, with tokenizer_config.json's special tokens), as a
+   * table and a handle the provider frees with (*vtable)->free. */
+  plinth_status (*tokenizer_base)(plinth_tokenizer_host *, const plinth_tokenizer_vtable **vtable,
+                                  plinth_arch_tokenizer **out);
 } plinth_host_api;
+
+/* What a tokenizer provider's create() gets. */
+struct plinth_tokenizer_env {
+  uint32_t struct_size;
+  const plinth_host_api *host;
+  plinth_tokenizer_host *tokenizer_host; /* pass to host->tokenizer_file / tokenizer_base */
+  const char *dir;                       /* the directory, for messages */
+  const char *tokenizer_class;           /* tokenizer_config.json's, "" when it names none */
+};
 
 /* ---------------------------------------------------------------- architectures --- */
 
@@ -441,6 +533,11 @@ typedef struct plinth_arch_vtable {
                                   plinth_arch_session **out);
   void (*session_free)(plinth_arch_session *);
   plinth_status (*session_step)(plinth_arch_session *, const plinth_step_io *);
+  /* The tokenizer this plugin provides: NULL-terminated tokenizer_config.json tokenizer_class
+   * values it serves (the manifest lists them too, as tokenizer_classes), and its table; the
+   * core also asks it for the tokenizer of a model it serves. Both NULL: none. */
+  const char *const *tokenizer_classes;
+  const plinth_tokenizer_vtable *tokenizer;
 } plinth_arch_vtable;
 
 /* ---------------------------------------------------------------- entry point ----- */

@@ -1,5 +1,6 @@
 # plinth_add_plugin(<name> KIND architecture|backend SERVES <model types or device kinds...>
-#                   SOURCES <files...> [LIBS <libs...>] [DESCRIPTION <text>])
+#                   SOURCES <files...> [LIBS <libs...>] [DESCRIPTION <text>]
+#                   [TOKENIZERS <tokenizer_config.json tokenizer_class values...>])
 # Builds a MODULE library named plinth_<name> into the plugin directory and writes its
 # manifest (<name>.toml), which the core reads before it opens any library.
 #
@@ -39,7 +40,7 @@ if(NOT TARGET plinth::sdk)
 endif()
 
 function(plinth_add_plugin name)
-  cmake_parse_arguments(P "" "KIND;DESCRIPTION" "SERVES;SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(P "" "KIND;DESCRIPTION" "SERVES;SOURCES;LIBS;TOKENIZERS" ${ARGN})
   if(NOT P_KIND MATCHES "^(architecture|backend)$")
     message(FATAL_ERROR "plinth_add_plugin(${name}): KIND must be architecture or backend")
   endif()
@@ -79,6 +80,12 @@ function(plinth_add_plugin name)
   string(APPEND manifest "name = \"${name}\"\nkind = \"${P_KIND}\"\n")
   string(APPEND manifest "abi_version = ${PLINTH_ABI_VERSION}\n")
   string(APPEND manifest "library = \"libplinth_${name}.so\"\n${serves_key} = [${serves}]\n")
+  if(P_TOKENIZERS)
+    list(TRANSFORM P_TOKENIZERS PREPEND "\"")
+    list(TRANSFORM P_TOKENIZERS APPEND "\"")
+    list(JOIN P_TOKENIZERS ", " tokenizers)
+    string(APPEND manifest "tokenizer_classes = [${tokenizers}]\n")
+  endif()
   if(P_DESCRIPTION)
     string(REPLACE "\\" "\\\\" description "${P_DESCRIPTION}")
     string(REPLACE "\"" "\\\"" description "${description}")

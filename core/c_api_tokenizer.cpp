@@ -1,9 +1,10 @@
-// C API: tokenizers on their own (load from a model directory, encode, decode), and the
-// entity-aware encoding of LUKE / mLUKE.
+// C API: tokenizers on their own (load from a model directory, encode, decode), with the named
+// tensors a model's own tokenizer adds (LUKE's entities).
 #include <cstring>
 
 #include "c_api_internal.hpp"
 #include "file_read.hpp"
+#include "tokenizer_plugins.hpp"
 
 using namespace plinth;
 
@@ -30,6 +31,14 @@ tok::EncodeOptions encode_options_from(const plinth_tokenizer *t,
   const int32_t ml = field_or(opts, &plinth_encode_options::max_length, 0);
   require(ml >= 0, "max_length must be >= 0");
   eo.max_length = static_cast<size_t>(ml);
+  if (const char *kw = field_or(opts, &plinth_encode_options::kwargs_json, (const char *)nullptr)) {
+    if (!t->tok->takes_kwargs())
+      throw Error(PLINTH_ERR_UNSUPPORTED,
+                  "this tokenizer takes no extra arguments (kwargs_json); only a model's own "
+                  "tokenizer (LUKE's entity spans, ...) does");
+    eo.kwargs_json = std::string(text_view(t, kw, -1, "kwargs_json"));
+    require(!eo.kwargs_json.empty(), "kwargs_json is empty (use NULL for none)");
+  }
   return eo;
 }
 
@@ -54,7 +63,10 @@ PLINTH_EXPORT plinth_status plinth_tokenizer_load(plinth_runtime *rt, const char
     require(dir && out, "dir or out is NULL");
     const Limits limits = rt ? rt->rt->config.limits : Limits{};
     const FileLimitScope files(limits.file_bytes);
-    *out = new plinth_tokenizer{tok::load_tokenizer(dir), limits.text_bytes};
+    // Without a runtime, plugin tokenizers come from the default plugin directories.
+    const std::shared_ptr<Runtime> runtime = rt ? rt->rt : default_runtime();
+    *out = new plinth_tokenizer{tok::load_tokenizer(dir, tokenizer_lookup(runtime)),
+                                limits.text_bytes};
   });
 }
 
@@ -96,84 +108,39 @@ PLINTH_EXPORT const char *plinth_encoding_token(const plinth_encoding *e, int64_
 }
 PLINTH_EXPORT void plinth_encoding_free(plinth_encoding *e) { delete e; }
 
-PLINTH_EXPORT void plinth_entity_options_init(plinth_entity_options *o, size_t size) {
-  plinth_entity_options d{};
-  d.struct_size = sizeof d;
-  plinth::init_versioned(o, size, d);
-}
-
-PLINTH_EXPORT plinth_status plinth_tokenize_entities(const plinth_tokenizer *t, const char *text,
-                                                     int64_t text_len,
-                                                     const plinth_encode_options *opts,
-                                                     const plinth_entity_options *eopts,
-                                                     plinth_encoding **out) {
-  return guarded([&] {
-    require(t && text && out, "tokenizer, text or out is NULL");
-    const tok::EncodeOptions eo = encode_options_from(t, opts);
-
-    tok::EntityOptions en;
-    const int32_t n = field_or(eopts, &plinth_entity_options::n_spans, 0);
-    const int64_t *spans = field_or(eopts, &plinth_entity_options::spans, (const int64_t *)nullptr);
-    require(n >= 0 && (n == 0 || spans), "entity spans are missing");
-    for (int32_t i = 0; i < n; ++i)
-      en.spans.emplace_back(spans[2 * i], spans[2 * i + 1]);
-    if (const char *const *names =
-            field_or(eopts, &plinth_entity_options::entities, (const char *const *)nullptr)) {
-      en.entities.emplace();
-      for (int32_t i = 0; i < n; ++i) {
-        require(names[i] != nullptr, "an entity name is NULL");
-        en.entities->emplace_back(names[i]);
-      }
-    }
-    if (const char *task = field_or(eopts, &plinth_entity_options::task, (const char *)nullptr))
-      en.task = std::string(task);
-    en.max_mention_length = field_or(eopts, &plinth_entity_options::max_mention_length, 0);
-    require(en.max_mention_length >= 0, "max_mention_length must be >= 0");
-
-    *out = wrap(t->tok->encode_entities(text_view(t, text, text_len, "a text"), eo, en)).release();
-  });
-}
-
 namespace {
-const tok::EntityEncoding *entities_of(const plinth_encoding *e) {
-  return e && e->enc.entities ? &*e->enc.entities : nullptr;
-}
-const int32_t *data_or_null(const std::vector<int32_t> &v) {
-  return v.empty() ? nullptr : v.data();
+void view_of(const tok::NamedTensor &t, plinth_host_tensor *out) {
+  *out = plinth_host_tensor{};
+  out->name = t.name.c_str();
+  out->dtype = PLINTH_DTYPE_I32;
+  out->ndim = static_cast<int32_t>(t.shape.size());
+  for (size_t d = 0; d < t.shape.size() && d < PLINTH_MAX_DIMS; ++d)
+    out->shape[d] = t.shape[d];
+  out->data = const_cast<int32_t *>(t.data.data());
 }
 } // namespace
 
-PLINTH_EXPORT int64_t plinth_encoding_entity_count(const plinth_encoding *e) {
-  const auto *en = entities_of(e);
-  return en ? static_cast<int64_t>(en->ids.size()) : 0;
+PLINTH_EXPORT int32_t plinth_encoding_tensor_count(const plinth_encoding *e) {
+  return e ? static_cast<int32_t>(e->enc.tensors.size()) : 0;
 }
-PLINTH_EXPORT int32_t plinth_encoding_mention_length(const plinth_encoding *e) {
-  const auto *en = entities_of(e);
-  return en ? en->mention_length : 0;
+
+PLINTH_EXPORT plinth_status plinth_encoding_tensor_at(const plinth_encoding *e, int32_t index,
+                                                      plinth_host_tensor *out) {
+  return guarded([&] {
+    require(e && out, "encoding or out is NULL");
+    require(index >= 0 && static_cast<size_t>(index) < e->enc.tensors.size(),
+            "tensor index " + std::to_string(index) + " out of range");
+    view_of(e->enc.tensors[static_cast<size_t>(index)], out);
+  });
 }
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_ids(const plinth_encoding *e) {
-  const auto *en = entities_of(e);
-  return en ? data_or_null(en->ids) : nullptr;
-}
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_position_ids(const plinth_encoding *e) {
-  const auto *en = entities_of(e);
-  return en ? data_or_null(en->position_ids) : nullptr;
-}
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_attention_mask(const plinth_encoding *e) {
-  const auto *en = entities_of(e);
-  return en ? data_or_null(en->attention_mask) : nullptr;
-}
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_token_type_ids(const plinth_encoding *e) {
-  const auto *en = entities_of(e);
-  return en ? data_or_null(en->token_type_ids) : nullptr;
-}
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_start_positions(const plinth_encoding *e) {
-  const auto *en = entities_of(e);
-  return en && en->has_span_positions ? data_or_null(en->start_positions) : nullptr;
-}
-PLINTH_EXPORT const int32_t *plinth_encoding_entity_end_positions(const plinth_encoding *e) {
-  const auto *en = entities_of(e);
-  return en && en->has_span_positions ? data_or_null(en->end_positions) : nullptr;
+
+PLINTH_EXPORT plinth_status plinth_encoding_find(const plinth_encoding *e, const char *name,
+                                                 plinth_host_tensor *out) {
+  if (!e || !name || !out) return guarded([] { require(false, "encoding, name or out is NULL"); });
+  const tok::NamedTensor *t = e->enc.find(name);
+  if (!t) return PLINTH_ERR_NOT_FOUND; // an answer, not an error: no message is recorded
+  view_of(*t, out);
+  return PLINTH_OK;
 }
 
 PLINTH_EXPORT void plinth_decode_options_init(plinth_decode_options *o, size_t size) {

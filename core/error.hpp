@@ -3,22 +3,12 @@
 // thread-local last-error message; nothing throws across the ABI.
 #pragma once
 
-#include <stdexcept>
 #include <string>
 
 #include "plinth_types.h"
+#include "tok_error.hpp" // class Error
 
 namespace plinth {
-
-class Error : public std::runtime_error {
-public:
-  Error(plinth_status status, const std::string &message)
-      : std::runtime_error(message), status_(status) {}
-  plinth_status status() const noexcept { return status_; }
-
-private:
-  plinth_status status_;
-};
 
 // Thread-local last error (what plinth_last_error() returns).
 void set_last_error(const std::string &message);

@@ -1,5 +1,7 @@
 #include "file_read.hpp"
 
+#include "text_lines.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -63,18 +65,7 @@ std::string read_text_file(const std::filesystem::path &path, size_t max_bytes) 
 }
 
 std::vector<std::string> read_text_lines(const std::filesystem::path &path) {
-  const std::string text = read_text_file(path);
-  std::vector<std::string> lines;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
-    pos = end + 1;
-  }
-  return lines;
+  return tok::split_lines(read_text_file(path));
 }
 
 } // namespace plinth

@@ -14,6 +14,7 @@
 #include "error.hpp"
 #include "logging.hpp"
 #include "quantize.hpp"
+#include "tokenizer/tokenizer.hpp"
 
 namespace plinth {
 
@@ -328,11 +329,14 @@ const char *host_weight_name_at(const plinth_model_host *m, int64_t index) {
   return m->checkpoint->tensors()[static_cast<size_t>(index)]->name.c_str();
 }
 
+const char *host_last_error() { return last_error(); }
+
 const plinth_host_api kTable = {
-    sizeof(plinth_host_api), PLINTH_ABI_VERSION, host_set_error,      host_log,
-    host_config_type,        host_config_i64,    host_config_f64,     host_config_bool,
-    host_config_str,         host_config_len,    host_config_key_at,  host_weight_info,
-    host_weight_load,        host_weight_count,  host_weight_name_at,
+    sizeof(plinth_host_api),  PLINTH_ABI_VERSION,       host_set_error,      host_log,
+    host_config_type,         host_config_i64,          host_config_f64,     host_config_bool,
+    host_config_str,          host_config_len,          host_config_key_at,  host_weight_info,
+    host_weight_load,         host_weight_count,        host_weight_name_at, host_last_error,
+    tok::host_tokenizer_file, tok::host_tokenizer_base,
 };
 
 } // namespace

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_integer.hpp" // json_integer, json_integer_or
 #include "plinth_plugin.h"
 
 namespace plinth {
@@ -29,15 +30,6 @@ public:
 private:
   nlohmann::json j_;
 };
-
-// An integer from a JSON value, refused (FORMAT, naming `what`) unless it is an integer in
-// [lo, hi]: nlohmann's get<int32_t>() silently truncates large integers and is undefined for
-// floats out of the type's range, so hostile files could alias ids or crash.
-int64_t json_integer(const nlohmann::json &v, const std::string &what, int64_t lo = INT32_MIN,
-                     int64_t hi = INT32_MAX);
-// obj[key] the same way, or `dflt` when obj has no such key (or it is null).
-int64_t json_integer_or(const nlohmann::json &obj, const char *key, int64_t dflt,
-                        const std::string &what, int64_t lo = INT32_MIN, int64_t hi = INT32_MAX);
 
 // Reads a JSON file with a clear error naming the file.
 nlohmann::json read_json_file(const std::filesystem::path &path);

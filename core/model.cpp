@@ -9,6 +9,7 @@
 #include "file_read.hpp"
 #include "logging.hpp"
 #include "quantize.hpp"
+#include "tokenizer_plugins.hpp"
 
 namespace plinth {
 
@@ -95,7 +96,7 @@ Model::Model(std::shared_ptr<Runtime> rt, const std::string &dir, const ModelLoa
     throw Error(st, "plugin '" + arch_->manifest.name + "' model_info failed: " + last_error());
   }
   try {
-    tokenizer_ = tok::load_tokenizer(dir);
+    tokenizer_ = tok::load_tokenizer(dir, tokenizer_lookup(rt_), tokenizer_provider(*arch_));
   } catch (const Error &e) {
     tokenizer_error_ = e.what();
     log_message(PLINTH_LOG_DEBUG, "no tokenizer for " + dir + ": " + e.what());

@@ -55,6 +55,10 @@ PluginManifest parse_plugin_manifest(const std::string &text, const std::filesys
       if (auto s = e.value<std::string>()) m.serves.push_back(*s);
   }
   if (auto d = t["description"].value<std::string>()) m.description = *d;
+  if (auto *arr = t["tokenizer_classes"].as_array()) {
+    for (auto &e : *arr)
+      if (auto s = e.value<std::string>()) m.tokenizer_classes.push_back(*s);
+  }
   if (m.serves.empty())
     throw Error(PLINTH_ERR_FORMAT,
                 path.string() + ": \"" + list_key + "\" must list at least one value");

@@ -5,6 +5,7 @@
 //   abi_version = 1             library = "libplinth_mistral.so"
 //   model_types = ["mistral"]   (architecture)   device_kinds = ["cpu"]   (backend)
 //   description = "..."         (optional; shown by `plinth plugins`)
+//   tokenizer_classes = ["EsmTokenizer"]   (optional, architecture: the tokenizers it provides)
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct PluginManifest {
   std::filesystem::path library; // absolute
   std::vector<std::string> serves;
   std::string description; // optional: what the plugin is for ("" when absent)
+  std::vector<std::string> tokenizer_classes; // tokenizer_config.json classes it provides
 };
 
 PluginManifest read_plugin_manifest(const std::filesystem::path &path); // throws plinth::Error

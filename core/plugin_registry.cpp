@@ -160,6 +160,11 @@ bool PluginRegistry::open(PluginEntry &e) {
     if (v->struct_size < offsetof(plinth_arch_vtable, session_step) + sizeof(void *) ||
         !v->model_create || !v->model_free || !v->forward || !v->model_info)
       return reject("architecture table is incomplete");
+    if (const plinth_tokenizer_vtable *t = e.tokenizer_table();
+        t != nullptr &&
+        (t->struct_size < offsetof(plinth_tokenizer_vtable, padding_left) + sizeof(void *) ||
+         !t->create || !t->free || !t->encode || !t->decode))
+      return reject("tokenizer table is incomplete");
   } else {
     const auto *v = e.backend();
     // Up to the last member ABI 1 requires, not sizeof: a table that grows later must not

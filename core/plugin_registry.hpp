@@ -3,6 +3,7 @@
 // registry's lifetime (never unloading while objects from it may be alive).
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -28,6 +29,13 @@ struct PluginEntry {
 
   const plinth_arch_vtable *arch() const {
     return static_cast<const plinth_arch_vtable *>(descriptor->vtable);
+  }
+  // The tokenizer table of a loaded architecture plugin; nullptr when it provides none (or
+  // was built before tables had the member).
+  const plinth_tokenizer_vtable *tokenizer_table() const {
+    const plinth_arch_vtable *v = arch();
+    return v->struct_size >= offsetof(plinth_arch_vtable, tokenizer) + sizeof(void *) ? v->tokenizer
+                                                                                      : nullptr;
   }
   const plinth_backend_vtable *backend() const {
     return static_cast<const plinth_backend_vtable *>(descriptor->vtable);

@@ -10,8 +10,8 @@
 #include "error.hpp"
 #include "json_config.hpp"
 #include "tokenizer/pipeline.hpp"
-#include "tokenizer/utf8.hpp"
-#include "tokenizer/vocab.hpp"
+#include "utf8.hpp"
+#include "vocab.hpp"
 
 namespace plinth::tok {
 

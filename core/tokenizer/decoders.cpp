@@ -6,40 +6,13 @@
 #include "json_config.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/regex.hpp"
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 namespace plinth::tok {
 
 namespace {
 
 using json = nlohmann::json;
-
-void replace_all(std::string &s, std::string_view from, std::string_view to) {
-  if (from.empty()) {
-    return;
-  }
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
-    s.replace(p, from.size(), to);
-  }
-}
-
-// transformers' clean_up_tokenization, also the WordPiece decoder's "cleanup".
-void cleanup(std::string &s) {
-  for (const auto &[a, b] :
-       std::initializer_list<std::pair<const char *, const char *>>{{" .", "."},
-                                                                    {" ?", "?"},
-                                                                    {" !", "!"},
-                                                                    {" ,", ","},
-                                                                    {" ' ", "'"},
-                                                                    {" n't", "n't"},
-                                                                    {" 'm", "'m"},
-                                                                    {" do not", " don't"},
-                                                                    {" 's", "'s"},
-                                                                    {" 've", "'ve"},
-                                                                    {" 're", "'re"}}) {
-    replace_all(s, a, b);
-  }
-}
 
 using ChainFn = std::function<std::vector<std::string>(std::vector<std::string>)>;
 
@@ -273,7 +246,7 @@ std::unique_ptr<Decoder> make_decoder(const json &j) {
           }
         }
         if (clean) {
-          cleanup(t[i]);
+          clean_up_tokenization(t[i]);
         }
       }
       return t;
@@ -290,7 +263,5 @@ std::unique_ptr<Decoder> make_decoder(const json &j) {
   }
   throw Error(PLINTH_ERR_UNSUPPORTED, "tokenizer.json: unsupported decoder type '" + type + "'");
 }
-
-void clean_up_tokenization(std::string &s) { cleanup(s); }
 
 } // namespace plinth::tok

@@ -3,12 +3,12 @@
 // the input text.
 #include <nlohmann/json.hpp>
 
+#include "added_vocabulary.hpp"
 #include "error.hpp"
 #include "json_config.hpp"
-#include "tokenizer/added_vocabulary.hpp"
 #include "tokenizer/families.hpp"
 #include "tokenizer/pipeline.hpp"
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 namespace plinth::tok {
 

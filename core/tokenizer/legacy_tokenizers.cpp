@@ -133,9 +133,6 @@ json byte_level_bpe_json(const fs::path &dir, const TokenizerConfig &cfg) {
 
 std::unique_ptr<Tokenizer> load_legacy_tokenizer(const fs::path &dir, const TokenizerConfig &cfg) {
   if (fs::exists(dir / "vocab.json") && fs::exists(dir / "merges.txt")) {
-    if (cfg.tokenizer_class.rfind("BioGpt", 0) == 0) {
-      return load_biogpt_tokenizer(dir, cfg);
-    }
     return make_json_tokenizer(byte_level_bpe_json(dir, cfg), cfg, (dir / "vocab.json").string());
   }
   if (fs::exists(dir / "vocab.txt")) {

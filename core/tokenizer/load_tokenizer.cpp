@@ -1,143 +1,14 @@
-// Family selection and the parts of Tokenizer shared by all families (batching, truncation).
-#include <algorithm>
-
+// Family selection: a plugin's tokenizer (by tokenizer_class, or the model's plugin), else the
+// core's own families; and the host functions tokenizer providers call back.
 #include "error.hpp"
+#include "file_read.hpp"
+#include "host_api.hpp"
+#include "table_tokenizer.hpp"
 #include "tokenizer/families.hpp"
 
 namespace plinth::tok {
 
 namespace fs = std::filesystem;
-
-void truncate_encoding(Encoding &e, size_t len) {
-  if (e.ids.size() <= len) {
-    return;
-  }
-  e.ids.resize(len);
-  e.type_ids.resize(len);
-  e.tokens.resize(len);
-  e.offsets.resize(len);
-  e.special_tokens_mask.resize(len);
-  e.attention_mask.resize(len);
-}
-
-void truncate_longest_first(Encoding &a, Encoding *b, size_t budget) {
-  const size_t na = a.ids.size(), nb = b ? b->ids.size() : 0;
-  if (na + nb <= budget) {
-    return;
-  }
-  if (!b) {
-    truncate_encoding(a, budget);
-    return;
-  }
-  // Removing one token at a time from the longer sequence (the second one on ties) ends
-  // with the shorter one intact or both at about half the budget.
-  const size_t longer = std::max(na, nb), shorter = std::min(na, nb);
-  const size_t excess = na + nb - budget;
-  size_t keep_a, keep_b;
-  if (longer >= excess + shorter) {
-    keep_a = na >= nb ? na - excess : na;
-    keep_b = na >= nb ? nb : nb - excess;
-  } else {
-    keep_a = (budget + 1) / 2;
-    keep_b = budget / 2;
-  }
-  truncate_encoding(a, keep_a);
-  truncate_encoding(*b, keep_b);
-}
-
-void truncate_to_max_length(Encoding &a, Encoding *b, size_t max_length, size_t added) {
-  if (max_length == 0) return;
-  if (max_length < added)
-    throw Error(PLINTH_ERR_INVALID_ARGUMENT,
-                "max_length " + std::to_string(max_length) + " is below the " +
-                    std::to_string(added) + " special tokens this tokenizer adds" +
-                    (b ? " to a pair" : "") + "; use at least " + std::to_string(added) +
-                    " or encode without special tokens");
-  truncate_longest_first(a, b, max_length - added);
-}
-
-std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string> &texts,
-                                              const EncodeOptions &opts) const {
-  std::vector<Encoding> out;
-  out.reserve(texts.size());
-  for (const auto &t : texts) {
-    out.push_back(encode(t, opts));
-  }
-  pad_batch(out);
-  return out;
-}
-
-Encoding Tokenizer::encode_entities(std::string_view, const EncodeOptions &,
-                                    const EntityOptions &) const {
-  throw Error(PLINTH_ERR_UNSUPPORTED,
-              "entity-aware encoding needs a LUKE / mLUKE tokenizer (entity vocabulary)");
-}
-
-std::vector<Encoding>
-Tokenizer::encode_entities_batch(const std::vector<std::string> &texts, const EncodeOptions &opts,
-                                 const std::vector<EntityOptions> &entities) const {
-  if (entities.size() != texts.size()) {
-    throw Error(PLINTH_ERR_INVALID_ARGUMENT, "one entity option set per text is needed");
-  }
-  std::vector<Encoding> out;
-  out.reserve(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) {
-    out.push_back(encode_entities(texts[i], opts, entities[i]));
-  }
-  pad_batch(out);
-  return out;
-}
-
-void Tokenizer::pad_batch(std::vector<Encoding> &out) const {
-  size_t longest = 0, most_entities = 0;
-  for (const auto &e : out) {
-    longest = std::max(longest, e.ids.size());
-    most_entities = std::max(most_entities, e.entities ? e.entities->ids.size() : 0);
-  }
-  const bool left = padding_side() == "left";
-  auto fill = [&](auto &v, size_t n, auto value) {
-    v.insert(left ? v.begin() : v.end(), n, value);
-  };
-  // transformers pads entities with id 0, position -1 and mask 0 (LukeTokenizer._pad).
-  for (auto &e : out) {
-    if (!e.entities || e.entities->ids.size() == most_entities) {
-      continue;
-    }
-    EntityEncoding &en = *e.entities;
-    const size_t n = most_entities - en.ids.size();
-    fill(en.ids, n, 0);
-    fill(en.position_ids, n * static_cast<size_t>(en.mention_length), -1);
-    fill(en.attention_mask, n, 0);
-    fill(en.token_type_ids, n, 0);
-    if (en.has_span_positions) {
-      fill(en.start_positions, n, 0);
-      fill(en.end_positions, n, 0);
-    }
-  }
-  const bool need_pad = std::any_of(out.begin(), out.end(),
-                                    [&](const Encoding &e) { return e.ids.size() < longest; });
-  if (!need_pad) {
-    return;
-  }
-  const auto pad = special_id(Special::Pad);
-  if (!pad) {
-    throw Error(PLINTH_ERR_INVALID_ARGUMENT,
-                "batch needs padding but the tokenizer has no pad token");
-  }
-  const std::string pad_tok = id_to_token(*pad).value_or("");
-  for (auto &e : out) {
-    const size_t n = longest - e.ids.size();
-    if (n == 0) {
-      continue;
-    }
-    fill(e.ids, n, *pad);
-    fill(e.type_ids, n, 0);
-    fill(e.tokens, n, pad_tok);
-    fill(e.offsets, n, std::pair<int64_t, int64_t>{0, 0});
-    fill(e.special_tokens_mask, n, 1);
-    fill(e.attention_mask, n, 0);
-  }
-}
 
 namespace {
 
@@ -145,27 +16,101 @@ std::unique_ptr<Tokenizer> load_words(const fs::path &dir, const TokenizerConfig
   if (fs::exists(dir / "tokenizer.json")) {
     return load_tokenizer_json(dir / "tokenizer.json", cfg);
   }
-  if (cfg.tokenizer_class == "EsmTokenizer") {
-    return load_esm_tokenizer(dir, cfg);
-  }
   if (auto spm = load_sentencepiece_tokenizer(dir, cfg)) {
     return spm;
   }
   return load_legacy_tokenizer(dir, cfg);
 }
 
-} // namespace
-
-std::unique_ptr<Tokenizer> load_tokenizer(const fs::path &dir) {
+void require_dir(const fs::path &dir) {
   if (!fs::is_directory(dir)) {
     throw Error(PLINTH_ERR_NOT_FOUND, "tokenizer directory not found: " + dir.string());
   }
+}
+
+// The core's own table, for host->tokenizer_base.
+const plinth_tokenizer_vtable &core_table() {
+  static const plinth_tokenizer_vtable table = tokenizer_table(nullptr);
+  return table;
+}
+
+// A provider's tokenizer of `dir`, or nullptr when it declines.
+std::unique_ptr<Tokenizer> from_provider(const TokenizerProvider &p, const fs::path &dir,
+                                         const TokenizerConfig &cfg) {
+  if (p.table == nullptr || p.table->create == nullptr) return nullptr;
+  plinth_tokenizer_host host{dir, {}};
+  const std::string d = dir.string();
+  plinth_tokenizer_env env{};
+  env.struct_size = sizeof env;
+  env.host = host_api_table();
+  env.tokenizer_host = &host;
+  env.dir = d.c_str();
+  env.tokenizer_class = cfg.tokenizer_class.c_str();
+  plinth_arch_tokenizer *handle = nullptr;
+  const plinth_status st = p.table->create(&env, &handle);
+  if (st != PLINTH_OK)
+    throw Error(st, "plugin '" + p.name + "' could not make the tokenizer of " + d + ": " +
+                        last_error());
+  if (handle == nullptr) return nullptr;
+  return std::make_unique<TableTokenizer>(p.table, handle, p.keepalive);
+}
+
+} // namespace
+
+std::unique_ptr<Tokenizer> load_core_tokenizer(const fs::path &dir) {
+  require_dir(dir);
+  return load_words(dir, read_tokenizer_config(dir));
+}
+
+std::unique_ptr<Tokenizer> load_tokenizer(const fs::path &dir, const ProviderLookup &by_class,
+                                          const std::optional<TokenizerProvider> &model_plugin) {
+  set_table_host(host_api_table());
+  require_dir(dir);
   const TokenizerConfig cfg = read_tokenizer_config(dir);
-  auto words = load_words(dir, cfg);
-  if (cfg.tokenizer_class.starts_with("MLuke") || cfg.tokenizer_class.starts_with("Luke")) {
-    return wrap_luke_tokenizer(std::move(words), dir, cfg);
-  }
-  return words;
+  std::optional<TokenizerProvider> named;
+  if (by_class && !cfg.tokenizer_class.empty()) named = by_class(cfg.tokenizer_class);
+  if (named)
+    if (auto t = from_provider(*named, dir, cfg)) return t;
+  if (model_plugin && (!named || named->table != model_plugin->table))
+    if (auto t = from_provider(*model_plugin, dir, cfg)) return t;
+  return load_words(dir, cfg);
+}
+
+plinth_status host_tokenizer_file(plinth_tokenizer_host *h, const char *name, const char **data,
+                                  size_t *len) {
+  bool absent = false;
+  const plinth_status st = table_guard([&] {
+    if (h == nullptr || name == nullptr || data == nullptr || len == nullptr)
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT, "tokenizer_file: NULL argument");
+    *data = nullptr;
+    *len = 0;
+    const std::string n = name;
+    // A file of the directory itself, never a path out of it.
+    if (n.empty() || n == "." || n == ".." || n.find('/') != std::string::npos)
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT, "tokenizer_file: '" + n + "' is not a file name");
+    auto it = h->files.find(n);
+    if (it == h->files.end()) {
+      const fs::path p = h->dir / n;
+      if (!fs::exists(p)) {
+        absent = true; // an answer, not an error: no message is recorded
+        return;
+      }
+      it = h->files.emplace(n, read_text_file(p)).first;
+    }
+    *data = it->second.data();
+    *len = it->second.size();
+  });
+  return st == PLINTH_OK && absent ? PLINTH_ERR_NOT_FOUND : st;
+}
+
+plinth_status host_tokenizer_base(plinth_tokenizer_host *h, const plinth_tokenizer_vtable **vtable,
+                                  plinth_arch_tokenizer **out) {
+  return table_guard([&] {
+    if (h == nullptr || vtable == nullptr || out == nullptr)
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT, "tokenizer_base: NULL argument");
+    *out = to_handle(load_words(h->dir, read_tokenizer_config(h->dir)).release());
+    *vtable = &core_table();
+  });
 }
 
 } // namespace plinth::tok

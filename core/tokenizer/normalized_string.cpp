@@ -6,7 +6,7 @@
 #include <utf8proc.h>
 
 #include "error.hpp"
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 namespace plinth::tok {
 

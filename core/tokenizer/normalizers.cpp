@@ -4,7 +4,7 @@
 #include "error.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/regex.hpp"
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 namespace plinth::tok {
 

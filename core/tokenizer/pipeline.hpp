@@ -83,7 +83,4 @@ std::unique_ptr<Model> make_unigram_model(const nlohmann::json &j);
 const std::vector<char32_t> &byte_to_char_table();
 std::optional<uint8_t> char_to_byte(char32_t c);
 
-// Appends the tokens of `b` after those of `a` (type ids already set).
-void append_encoding(Encoding &a, const Encoding &b);
-
 } // namespace plinth::tok

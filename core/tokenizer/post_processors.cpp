@@ -7,7 +7,7 @@
 #include "error.hpp"
 #include "json_config.hpp"
 #include "tokenizer/pipeline.hpp"
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 namespace plinth::tok {
 
@@ -235,16 +235,6 @@ private:
 };
 
 } // namespace
-
-void append_encoding(Encoding &a, const Encoding &b) {
-  auto cat = [](auto &x, const auto &y) { x.insert(x.end(), y.begin(), y.end()); };
-  cat(a.ids, b.ids);
-  cat(a.type_ids, b.type_ids);
-  cat(a.tokens, b.tokens);
-  cat(a.offsets, b.offsets);
-  cat(a.special_tokens_mask, b.special_tokens_mask);
-  cat(a.attention_mask, b.attention_mask);
-}
 
 std::unique_ptr<PostProcessor> make_post_processor(const json &j, const TokenLookup &lookup) {
   (void)lookup;

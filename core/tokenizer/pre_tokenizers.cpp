@@ -6,7 +6,7 @@
 #include "error.hpp"
 #include "tokenizer/pipeline.hpp"
 #include "tokenizer/regex.hpp"
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 namespace plinth::tok {
 

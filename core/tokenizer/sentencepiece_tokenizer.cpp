@@ -16,12 +16,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "added_vocabulary.hpp"
 #include "error.hpp"
 #include "file_read.hpp"
-#include "tokenizer/added_vocabulary.hpp"
 #include "tokenizer/families.hpp"
 #include "tokenizer/pipeline.hpp"
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 namespace plinth::tok {
 

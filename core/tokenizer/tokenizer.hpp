@@ -1,94 +1,55 @@
-// The core's tokenizer interface. Every tokenizer family (tokenizer.json pipelines, vocab.txt
-// WordPiece, ESM's fixed vocabulary, sentencepiece models, ...) implements Tokenizer; the
-// loader picks one from the files of a model directory. Errors are plinth::Error.
+// Loading a model directory's tokenizer. The interface every family implements is
+// tok_interface.hpp (shared with tokenizer plugins); the core's own families are the
+// tokenizer.json pipeline, sentencepiece models and the slow tokenizers' vocab.txt /
+// vocab.json + merges.txt. Tokenizers with model-specific behaviour (ESM, BioGPT, LUKE) come
+// from architecture plugins, found by tokenizer_config.json's tokenizer_class or as the
+// model's own plugin. Errors are plinth::Error.
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
+
+#include "plinth_plugin.h"
+#include "tok_interface.hpp"
 
 namespace plinth::tok {
 
-// The entity side of a LUKE / mLUKE encoding, as transformers' LukeTokenizer returns it.
-struct EntityEncoding {
-  std::vector<int32_t> ids;
-  int32_t mention_length = 0;
-  std::vector<int32_t> position_ids; // [ids.size()][mention_length], -1 padded
-  std::vector<int32_t> attention_mask;
-  std::vector<int32_t> token_type_ids;
-  // entity_span_classification only: first and last word-token index of each span.
-  bool has_span_positions = false;
-  std::vector<int32_t> start_positions, end_positions;
+// A plugin's tokenizer table, and what must stay loaded while its tokenizers live.
+struct TokenizerProvider {
+  std::string name; // the plugin, for messages
+  const plinth_tokenizer_vtable *table = nullptr;
+  std::shared_ptr<const void> keepalive;
 };
+// The provider serving a tokenizer_class, if any.
+using ProviderLookup =
+    std::function<std::optional<TokenizerProvider>(const std::string &tokenizer_class)>;
 
-struct Encoding {
-  std::vector<int32_t> ids;
-  std::vector<int32_t> type_ids;
-  std::vector<std::string> tokens;
-  // Character (Unicode code point) offsets into the input text, [start, end) per token;
-  // special tokens added by the post-processor get {0, 0}.
-  std::vector<std::pair<int64_t, int64_t>> offsets;
-  std::vector<int32_t> special_tokens_mask;
-  std::vector<int32_t> attention_mask;
-  std::optional<EntityEncoding> entities; // set by encode_entities only
-};
+// The tokenizer of `dir`: a plugin's, when `by_class` finds one for tokenizer_class or the
+// model's own plugin provides one (either may decline), otherwise the core's own families
+// (tokenizer.json first, then the files older checkpoints ship). Throws
+// plinth::Error(NOT_FOUND) if there is none.
+std::unique_ptr<Tokenizer>
+load_tokenizer(const std::filesystem::path &dir, const ProviderLookup &by_class = {},
+               const std::optional<TokenizerProvider> &model_plugin = {});
 
-struct EncodeOptions {
-  bool add_special_tokens = true;
-  std::optional<std::string> pair;
-  size_t max_length = 0; // 0: no truncation
-};
+// The core's own tokenizer of `dir`, without asking plugins (what host->tokenizer_base gives).
+std::unique_ptr<Tokenizer> load_core_tokenizer(const std::filesystem::path &dir);
 
-// Entity spans of one text for encode_entities (transformers' entity_spans / entities / task).
-struct EntityOptions {
-  std::vector<std::pair<int64_t, int64_t>> spans;   // character offsets [start, end)
-  std::optional<std::vector<std::string>> entities; // names; none: the [MASK] entity
-  std::optional<std::string> task;                  // none: tokenizer_config.json "task"
-  int32_t max_mention_length = 0;                   // 0: tokenizer_config.json
-};
-
-// Roles of special tokens as tokenizer_config.json / special_tokens_map.json name them.
-enum class Special { Bos, Eos, Unk, Pad, Cls, Sep, Mask };
-
-class Tokenizer {
-public:
-  virtual ~Tokenizer() = default;
-  // Invalid UTF-8 in text is an Error (INVALID_ARGUMENT), never a crash.
-  virtual Encoding encode(std::string_view text, const EncodeOptions &opts) const = 0;
-  virtual std::string decode(std::span<const int32_t> ids, bool skip_special_tokens) const = 0;
-  virtual int64_t vocab_size() const = 0;
-  virtual std::optional<int32_t> token_to_id(std::string_view token) const = 0;
-  virtual std::optional<std::string> id_to_token(int32_t id) const = 0;
-  virtual std::optional<int32_t> special_id(Special role) const = 0;
-  virtual bool is_special(int32_t id) const = 0;
-  // "right" or "left" (tokenizer_config.json padding_side, default right).
-  virtual std::string padding_side() const { return "right"; }
-
-  // Batch encoding, padded to the longest (and truncated to max_length if > 0) on the
-  // padding side; pad id from the tokenizer. Throws if padding is needed without a pad token.
-  std::vector<Encoding> encode_batch(const std::vector<std::string> &texts,
-                                     const EncodeOptions &opts) const;
-
-  // Entity-aware encoding (LUKE / mLUKE); others throw Error(UNSUPPORTED).
-  virtual Encoding encode_entities(std::string_view text, const EncodeOptions &opts,
-                                   const EntityOptions &entities) const;
-  // The same for a batch, words and entities each padded to the longest.
-  std::vector<Encoding> encode_entities_batch(const std::vector<std::string> &texts,
-                                              const EncodeOptions &opts,
-                                              const std::vector<EntityOptions> &entities) const;
-
-  // Pads encodings made one by one (e.g. text pairs) as encode_batch does.
-  void pad_batch(std::vector<Encoding> &encs) const;
-};
-
-// Picks the tokenizer family from the files in `dir` (tokenizer.json first, then the
-// files older checkpoints ship). Throws plinth::Error(NOT_FOUND) if there is none.
-std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path &dir);
+// The host table's tokenizer_file and tokenizer_base (abi/plinth_plugin.h).
+plinth_status host_tokenizer_file(plinth_tokenizer_host *h, const char *name, const char **data,
+                                  size_t *len);
+plinth_status host_tokenizer_base(plinth_tokenizer_host *h, const plinth_tokenizer_vtable **vtable,
+                                  plinth_arch_tokenizer **out);
 
 } // namespace plinth::tok
+
+// Completes the ABI's opaque plinth_tokenizer_host: the directory a provider reads and the
+// files it has read, which stay valid until its create() returns.
+struct plinth_tokenizer_host {
+  std::filesystem::path dir;
+  std::map<std::string, std::string> files;
+};

@@ -100,62 +100,52 @@ std::vector<int64_t> widen(const int32_t *p, size_t n) {
   return p != nullptr ? std::vector<int64_t>(p, p + n) : std::vector<int64_t>();
 }
 
-// One mLUKE entity case: text, character spans and (optionally) entity names, encoded with
-// the tokenizer's task; compared with what MLukeTokenizer returned.
+// An encoding tensor's values, flattened (empty when the encoding has no such tensor).
+std::vector<int64_t> tensor_values(const plinth_encoding *enc, const char *name) {
+  plinth_host_tensor t{};
+  if (plinth_encoding_find(enc, name, &t) != PLINTH_OK) return {};
+  size_t n = 1;
+  for (int32_t d = 0; d < t.ndim; ++d)
+    n *= static_cast<size_t>(t.shape[d]);
+  return widen(static_cast<const int32_t *>(t.data), n);
+}
+
+// One mLUKE entity case: text, character spans and (optionally) entity names, passed to the
+// tokenizer as transformers' keyword arguments (kwargs_json) with the case's task; compared
+// with what MLukeTokenizer returned.
 void check_entities(const plinth_tokenizer *tok, const json &c, CaseOutcome &outcome) {
   const std::string text = c.at("text").get<std::string>();
   outcome.details.push_back("text: " + show(text));
-  std::vector<int64_t> spans;
-  for (const auto &sp : c.at("entity_spans")) {
-    spans.push_back(sp.at(0).get<int64_t>());
-    spans.push_back(sp.at(1).get<int64_t>());
-  }
-  const bool named = c.contains("entities") && c["entities"].is_array();
-  const auto names =
-      named ? c["entities"].get<std::vector<std::string>>() : std::vector<std::string>();
-  std::vector<const char *> name_ptrs;
-  for (const auto &n : names) name_ptrs.push_back(n.c_str());
-  plinth_entity_options eo;
-  plinth_entity_options_init(&eo, sizeof eo);
-  eo.n_spans = static_cast<int32_t>(spans.size() / 2);
-  eo.spans = spans.data();
-  eo.entities = named ? name_ptrs.data() : nullptr; // null: the [MASK] entity for each span
-  const std::string task =
-      c.contains("task") && c["task"].is_string() ? c["task"].get<std::string>() : "";
-  if (!task.empty()) eo.task = task.c_str();
+  json kwargs = {{"entity_spans", c.at("entity_spans")}};
+  if (c.contains("entities") && c["entities"].is_array()) // absent: the [MASK] entity
+    kwargs["entities"] = c["entities"];
+  if (c.contains("task") && c["task"].is_string()) kwargs["task"] = c["task"];
+  const std::string kw = kwargs.dump();
+  plinth_encode_options opts;
+  plinth_encode_options_init(&opts, sizeof opts);
+  opts.kwargs_json = kw.c_str();
   plinth_encoding *raw = nullptr;
-  check_status(plinth_tokenize_entities(tok, text.data(), static_cast<int64_t>(text.size()),
-                                        nullptr, &eo, &raw));
+  check_status(plinth_tokenize(tok, text.data(), static_cast<int64_t>(text.size()), &opts, &raw));
   EncodingPtr enc(raw);
   const auto n = static_cast<size_t>(plinth_encoding_length(enc.get()));
-  const auto ne = static_cast<size_t>(plinth_encoding_entity_count(enc.get()));
-  const auto ml = static_cast<size_t>(plinth_encoding_mention_length(enc.get()));
   expect_same("input_ids", widen(plinth_encoding_ids(enc.get()), n), int_list(c.at("input_ids")),
               outcome);
   // One unpadded sequence: every word token is attended to.
   if (c.contains("attention_mask"))
     expect_same("attention_mask", std::vector<int64_t>(n, 1), int_list(c["attention_mask"]),
                 outcome);
-  expect_same("entity_ids", widen(plinth_encoding_entity_ids(enc.get()), ne),
-              int_list(c.at("entity_ids")), outcome);
-  if (c.contains("entity_attention_mask"))
-    expect_same("entity_attention_mask",
-                widen(plinth_encoding_entity_attention_mask(enc.get()), ne),
-                int_list(c["entity_attention_mask"]), outcome);
+  expect_same("entity_ids", tensor_values(enc.get(), "entity_ids"), int_list(c.at("entity_ids")),
+              outcome);
   if (c.contains("entity_position_ids")) {
     std::vector<int64_t> want;
     for (const auto &row : c["entity_position_ids"])
       for (const auto &v : row) want.push_back(v.get<int64_t>());
-    expect_same("entity_position_ids",
-                widen(plinth_encoding_entity_position_ids(enc.get()), ne * ml), want, outcome);
+    expect_same("entity_position_ids", tensor_values(enc.get(), "entity_position_ids"), want,
+                outcome);
   }
-  for (const char *key : {"entity_start_positions", "entity_end_positions"}) {
-    if (!c.contains(key)) continue;
-    const int32_t *p = std::string(key) == "entity_start_positions"
-                           ? plinth_encoding_entity_start_positions(enc.get())
-                           : plinth_encoding_entity_end_positions(enc.get());
-    expect_same(key, widen(p, ne), int_list(c[key]), outcome);
-  }
+  for (const char *key : {"entity_attention_mask", "entity_token_type_ids",
+                          "entity_start_positions", "entity_end_positions"})
+    if (c.contains(key)) expect_same(key, tensor_values(enc.get(), key), int_list(c[key]), outcome);
 }
 
 void check_single(const plinth_tokenizer *tok, const json &c, CaseOutcome &outcome) {
@@ -365,7 +355,7 @@ std::vector<CaseOutcome> run_tokenizer_cases(plinth_runtime *rt, const fs::path 
   else if (cases.contains("batch_error"))
     run(base + "#batch", [&](CaseOutcome &o) { check_batch_error(tok.get(), dir, cases, o); });
 
-  // mLUKE's entity-aware encodings (plinth_tokenize_entities).
+  // mLUKE's entity-aware encodings (kwargs_json, plinth_encoding_find).
   if (fs::exists(dir / "entity_cases.json")) {
     json entity_cases;
     try {

@@ -4,6 +4,7 @@
 
 #include "arch_edge.hpp"
 #include "biogpt_model.hpp"
+#include "biogpt_tokenizer.hpp"
 
 using plinth::biogpt::BioGptModel;
 
@@ -27,6 +28,8 @@ struct Spec {
   static constexpr const char *const *model_types = kModelTypes;
   static constexpr const char *const *heads = plinth::biogpt::kHeads.names();
   static constexpr auto head_for_class = plinth::plugin::head_for_class<plinth::biogpt::kHeads>;
+  static constexpr const char *const *tokenizer_classes = plinth::biogpt::kTokenizerClasses;
+  static constexpr const plinth_tokenizer_vtable *tokenizer = &plinth::biogpt::kTokenizerTable;
 };
 
 using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, plinth_arch_session>;

@@ -15,6 +15,9 @@
 //     // (heads and head_for_class come from the family's HeadTable: head_table.hpp)
 //     // optional: static void info(const Model &, plinth_arch_model_info *);
 //     // optional: static void check_session(const Model &); // before a session is made
+//     // optional, a tokenizer the plugin provides (core/tokenizer/shared/table_tokenizer.hpp):
+//     // static constexpr const char *const *tokenizer_classes = ...;
+//     // static constexpr const plinth_tokenizer_vtable *tokenizer = &kTokenizerTable;
 //   };
 //
 // and defines the opaque handles (plinth_arch_model { std::unique_ptr<Model> model; } and, with
@@ -114,7 +117,14 @@ template <class Spec, class ArchModel, class ArchSession> struct ArchEdge {
         .session_create = nullptr,
         .session_free = nullptr,
         .session_step = nullptr,
+        // no tokenizer of its own
+        .tokenizer_classes = nullptr,
+        .tokenizer = nullptr,
     };
+    if constexpr (requires { Spec::tokenizer; }) {
+      v.tokenizer_classes = Spec::tokenizer_classes;
+      v.tokenizer = Spec::tokenizer;
+    }
     if constexpr (kSessions) {
       v.session_create = session_create;
       v.session_free = session_free;

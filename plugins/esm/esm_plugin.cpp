@@ -1,9 +1,11 @@
 // The C edge of the ESM architecture plugin: what it serves, for common's ArchEdge (which
-// guards every vtable call) to forward to EsmModel. ESM is an encoder: no generation entry points.
+// guards every vtable call) to forward to EsmModel, and its tokenizer (esm_tokenizer.cpp). ESM
+// is an encoder: no generation entry points.
 #include <memory>
 
 #include "arch_edge.hpp"
 #include "esm_model.hpp"
+#include "esm_tokenizer.hpp"
 
 using plinth::esm::EsmModel;
 
@@ -23,6 +25,8 @@ struct Spec {
   static constexpr const char *const *model_types = kModelTypes;
   static constexpr const char *const *heads = plinth::esm::kHeads.names();
   static constexpr auto head_for_class = plinth::plugin::head_for_class<plinth::esm::kHeads>;
+  static constexpr const char *const *tokenizer_classes = plinth::esm::kTokenizerClasses;
+  static constexpr const plinth_tokenizer_vtable *tokenizer = &plinth::esm::kTokenizerTable;
 };
 
 using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, void>;

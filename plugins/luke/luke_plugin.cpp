@@ -6,6 +6,7 @@
 
 #include "arch_edge.hpp"
 #include "luke_model.hpp"
+#include "luke_tokenizer.hpp"
 
 using plinth::luke::LukeModel;
 
@@ -25,6 +26,8 @@ struct Spec {
   static constexpr const char *const *model_types = kModelTypes;
   static constexpr const char *const *heads = plinth::luke::kHeads.names();
   static constexpr auto head_for_class = plinth::plugin::head_for_class<plinth::luke::kHeads>;
+  static constexpr const char *const *tokenizer_classes = plinth::luke::kTokenizerClasses;
+  static constexpr const plinth_tokenizer_vtable *tokenizer = &plinth::luke::kTokenizerTable;
   static void info(const LukeModel &model, plinth_arch_model_info *out) {
     out->vocab_size = 0;
     // Word positions start at pad_token_id + 1 (RoBERTa-style), so fewer tokens fit than

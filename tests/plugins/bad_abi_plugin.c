@@ -4,7 +4,8 @@
 #include "plinth_plugin.h"
 
 static const char *const kTypes[] = {"bad_abi_model", 0};
-static const plinth_arch_vtable kVtable = {sizeof(plinth_arch_vtable), kTypes, kTypes, 0, 0, 0, 0, 0, 0, 0, 0};
+static const plinth_arch_vtable kVtable = {
+    sizeof(plinth_arch_vtable), kTypes, kTypes, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 static const plinth_plugin_descriptor kDesc = {sizeof(plinth_plugin_descriptor), 999u,
                                                PLINTH_PLUGIN_ARCHITECTURE, "bad_abi", "0.0",
                                                &kVtable};

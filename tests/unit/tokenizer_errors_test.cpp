@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "plugin_tokenizers.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace {
@@ -52,7 +53,7 @@ private:
 // Expects load_tokenizer(dir) to throw plinth::Error whose message contains `needle`.
 void expect_load_error(const fs::path &dir, plinth_status status, const std::string &needle) {
   try {
-    plinth::tok::load_tokenizer(dir);
+    plugin_tokenizers::load(dir);
     ADD_FAILURE() << "no error for " << dir;
   } catch (const plinth::Error &e) {
     EXPECT_EQ(e.status(), status) << e.what();
@@ -89,20 +90,29 @@ TEST(TokenizerErrors, BrokenBioGptAndSentencepieceFiles) {
   expect_load_error(s.path(), PLINTH_ERR_FORMAT, "tokenizer.model");
 }
 
+// Only a model's own tokenizer takes keyword arguments (the C edges refuse them for the
+// others: tests/api/tokenizer_plugins_test.cpp); LUKE refuses the ones it does not know.
 TEST(TokenizerErrors, EntitiesNeedALukeTokenizer) {
-  const auto tok = plinth::tok::load_tokenizer(kTokDir / "gpt2");
-  EXPECT_THROW(tok->encode_entities("Paris", {}, {{{0, 5}}, {}, {}, 0}), plinth::Error);
+  EXPECT_FALSE(plugin_tokenizers::load(kTokDir / "gpt2")->takes_kwargs());
+  const auto luke = plugin_tokenizers::load(kTokDir / "mluke");
+  EXPECT_TRUE(luke->takes_kwargs());
+  for (const char *bad : {R"({"entity_span": [[0, 5]]})", R"({"entity_spans": [[0]]})",
+                          R"({"entity_spans": [[0, 1.5]]})", R"({"entities": ["Paris"]})",
+                          R"([1, 2])", R"({"entity_spans": [[0, 5]], "task": 3})", "{not json"}) {
+    EncodeOptions o;
+    o.kwargs_json = bad;
+    EXPECT_THROW(luke->encode("Paris", o), plinth::Error) << bad;
+  }
 }
 
 // Every entity carries max_mention_length position ids: 2^30 built gigabytes per entity.
 TEST(TokenizerErrors, HugeMentionLengthsAreRefused) {
   const fs::path mluke = kTokDir / "mluke";
-  const auto tok = plinth::tok::load_tokenizer(mluke);
-  plinth::tok::EntityOptions eo;
-  eo.spans = {{0, 5}};
-  eo.max_mention_length = 1 << 30;
+  const auto tok = plugin_tokenizers::load(mluke);
+  EncodeOptions eo;
+  eo.kwargs_json = R"({"entity_spans": [[0, 5]], "max_mention_length": 1073741824})";
   try {
-    tok->encode_entities("Paris is nice", {}, eo);
+    tok->encode("Paris is nice", eo);
     ADD_FAILURE() << "accepted";
   } catch (const plinth::Error &e) {
     EXPECT_NE(std::string(e.what()).find("above the limit of 4096"), std::string::npos) << e.what();
@@ -124,7 +134,7 @@ TEST(TokenizerErrors, HugeTokenIdsStaySparse) {
   ScratchDir d("huge_id");
   d.write("tokenizer.json", j.dump());
   d.write("tokenizer_config.json", slurp(kTokDir / "bert_cased" / "tokenizer_config.json"));
-  const auto tok = plinth::tok::load_tokenizer(d.path());
+  const auto tok = plugin_tokenizers::load(d.path());
   const int32_t id = 50000000;
   EXPECT_EQ(tok->decode(std::span<const int32_t>(&id, 1), false), "zzqq");
 }
@@ -174,7 +184,7 @@ TEST(TokenizerErrors, NormalizersCannotGrowTextWithoutBound) {
   j["normalizer"] = {{"type", "Sequence"}, {"normalizers", seq}};
   ScratchDir d("replace_growth");
   d.write("tokenizer.json", j.dump());
-  const auto tok = plinth::tok::load_tokenizer(d.path());
+  const auto tok = plugin_tokenizers::load(d.path());
   try {
     tok->encode(std::string(65536, 'a'), EncodeOptions{});
     ADD_FAILURE() << "accepted";
@@ -248,7 +258,7 @@ TEST(TokenizerErrors, WrongJsonShape) {
 
 TEST(TokenizerErrors, InvalidUtf8Input) {
   for (const char *name : {"llama_spm", "esm", "bert_cased", "gpt2"}) {
-    const auto tok = plinth::tok::load_tokenizer(kTokDir / name);
+    const auto tok = plugin_tokenizers::load(kTokDir / name);
     for (const std::string &bad : {std::string("abc\xC3"), std::string("\xFF"),
                                    std::string("a\xED\xA0\x80z"), std::string("\xC0\xAF")}) {
       try {
@@ -263,7 +273,7 @@ TEST(TokenizerErrors, InvalidUtf8Input) {
 }
 
 TEST(TokenizerBehaviour, ByteFallbackDecodesInvalidBytesAsReplacementChars) {
-  const auto tok = plinth::tok::load_tokenizer(kTokDir / "llama_spm");
+  const auto tok = plugin_tokenizers::load(kTokDir / "llama_spm");
   const auto c3 = tok->token_to_id("<0xC3>"), a9 = tok->token_to_id("<0xA9>");
   ASSERT_TRUE(c3 && a9);
   EXPECT_EQ(tok->decode(std::vector<int32_t>{*c3, *a9}, false), "\xC3\xA9");
@@ -272,18 +282,18 @@ TEST(TokenizerBehaviour, ByteFallbackDecodesInvalidBytesAsReplacementChars) {
 }
 
 TEST(TokenizerBehaviour, SpecialRolesAndPadding) {
-  const auto llama = plinth::tok::load_tokenizer(kTokDir / "llama_spm");
+  const auto llama = plugin_tokenizers::load(kTokDir / "llama_spm");
   EXPECT_EQ(llama->special_id(plinth::tok::Special::Bos), 1);
   EXPECT_EQ(llama->special_id(plinth::tok::Special::Eos), 2);
   EXPECT_FALSE(llama->special_id(plinth::tok::Special::Pad).has_value());
-  const auto esm = plinth::tok::load_tokenizer(kTokDir / "esm");
+  const auto esm = plugin_tokenizers::load(kTokDir / "esm");
   EXPECT_EQ(esm->special_id(plinth::tok::Special::Pad), 1);
   EXPECT_TRUE(esm->is_special(32));
   EXPECT_FALSE(esm->is_special(5));
 }
 
 TEST(TokenizerBehaviour, TruncationKeepsSpecialTokens) {
-  const auto tok = plinth::tok::load_tokenizer(kTokDir / "bert_uncased");
+  const auto tok = plugin_tokenizers::load(kTokDir / "bert_uncased");
   EncodeOptions o;
   o.max_length = 6;
   o.pair = "second sentence here";
@@ -299,7 +309,7 @@ TEST(TokenizerBehaviour, TruncationKeepsSpecialTokens) {
 TEST(TokenizerErrors, MaxLengthBelowSpecialTokensIsRefused) {
   for (const char *family : {"bert_uncased", "llama_spm", "biogpt", "esm", "mluke"}) {
     SCOPED_TRACE(family);
-    const auto tok = plinth::tok::load_tokenizer(kTokDir / family);
+    const auto tok = plugin_tokenizers::load(kTokDir / family);
     EncodeOptions plain;
     const size_t added = tok->encode("", plain).ids.size();
     ASSERT_GE(added, 1u);
@@ -322,7 +332,7 @@ TEST(TokenizerErrors, MaxLengthBelowSpecialTokensIsRefused) {
 }
 
 TEST(TokenizerBehaviour, LargeInputEncodes) {
-  const auto tok = plinth::tok::load_tokenizer(kTokDir / "llama_spm");
+  const auto tok = plugin_tokenizers::load(kTokDir / "llama_spm");
   std::string text;
   while (text.size() < (1u << 20)) {
     text += "The patient was treated with aspirin (81 mg) and recovered quickly. Ünïcödé 東京. ";

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "plugin_tokenizers.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace {
@@ -69,9 +70,16 @@ std::vector<std::vector<int64_t>> offsets_of(const Encoding &e) {
   return out;
 }
 
+// Encode options carrying transformers' keyword arguments (a model tokenizer's kwargs_json).
+EncodeOptions with_kwargs(const json &kwargs) {
+  EncodeOptions o;
+  o.kwargs_json = kwargs.dump();
+  return o;
+}
+
 void check_golden(const fs::path &dir) {
   const json golden = read_json(dir / "cases.json");
-  const auto tok = plinth::tok::load_tokenizer(dir);
+  const auto tok = plugin_tokenizers::load(dir);
   EXPECT_EQ(tok->vocab_size(), golden.at("vocab_size").get<int64_t>());
 
   for (const auto &c : golden.at("cases")) {
@@ -189,7 +197,7 @@ INSTANTIATE_TEST_SUITE_P(Golden, LegacyFiles,
 // So tokens are compared, and ids through that mapping.
 TEST(MLukeSentencepiece, FairseqIdsAndEntities) {
   const WithoutTokenizerJson copy("mluke");
-  const auto tok = plinth::tok::load_tokenizer(copy.dir);
+  const auto tok = plugin_tokenizers::load(copy.dir);
   const json golden = read_json(kGolden / "tokenizers" / "mluke" / "cases.json");
   EXPECT_EQ(tok->token_to_id("<s>"), 0);
   EXPECT_EQ(tok->token_to_id("<pad>"), 1);
@@ -213,41 +221,43 @@ TEST(MLukeSentencepiece, FairseqIdsAndEntities) {
   }
   const json entity_cases = read_json(kGolden / "tokenizers" / "mluke" / "entity_cases.json");
   const auto &c = entity_cases.at(0);
-  plinth::tok::EntityOptions eo;
-  eo.spans = c.at("entity_spans").get<std::vector<std::pair<int64_t, int64_t>>>();
-  eo.entities = c.at("entities").get<std::vector<std::string>>();
-  const Encoding e = tok->encode_entities(c.at("text").get<std::string>(), {}, eo);
-  ASSERT_TRUE(e.entities.has_value());
-  EXPECT_SAME_SEQ(e.entities->ids, c.at("entity_ids").get<std::vector<int32_t>>(), "entity_ids");
+  EncodeOptions eo;
+  eo.kwargs_json =
+      json{{"entity_spans", c.at("entity_spans")}, {"entities", c.at("entities")}}.dump();
+  const Encoding e = tok->encode(c.at("text").get<std::string>(), eo);
+  ASSERT_NE(e.find("entity_ids"), nullptr);
+  EXPECT_SAME_SEQ(e.find("entity_ids")->data, c.at("entity_ids").get<std::vector<int32_t>>(),
+                  "entity_ids");
 }
 
 // mLUKE entity cases of the golden directory (the CLI's `plinth check` runs them too).
 TEST(MLukeEntities, GoldenEntityCases) {
   const fs::path dir = kGolden / "tokenizers" / "mluke";
-  const auto tok = plinth::tok::load_tokenizer(dir);
+  const auto tok = plugin_tokenizers::load(dir);
   for (const auto &c : read_json(dir / "entity_cases.json")) {
     SCOPED_TRACE(c.dump());
-    plinth::tok::EntityOptions eo;
-    eo.spans = c.at("entity_spans").get<std::vector<std::pair<int64_t, int64_t>>>();
+    json kwargs = {{"entity_spans", c.at("entity_spans")}};
     if (c.at("entities").is_array()) {
-      eo.entities = c["entities"].get<std::vector<std::string>>();
+      kwargs["entities"] = c["entities"];
     }
-    const Encoding e = tok->encode_entities(c.at("text").get<std::string>(), {}, eo);
+    const Encoding e = tok->encode(c.at("text").get<std::string>(), with_kwargs(kwargs));
     EXPECT_SAME_SEQ(e.ids, c.at("input_ids").get<std::vector<int32_t>>(), "input_ids");
-    ASSERT_TRUE(e.entities.has_value());
-    EXPECT_SAME_SEQ(e.entities->ids, c.at("entity_ids").get<std::vector<int32_t>>(), "entity_ids");
+    ASSERT_NE(e.find("entity_ids"), nullptr);
+    EXPECT_SAME_SEQ(e.find("entity_ids")->data, c.at("entity_ids").get<std::vector<int32_t>>(),
+                    "entity_ids");
     std::vector<int32_t> pos;
     for (const auto &row : c.at("entity_position_ids")) {
       for (const auto &v : row) {
         pos.push_back(v.get<int32_t>());
       }
     }
-    EXPECT_SAME_SEQ(e.entities->position_ids, pos, "entity_position_ids");
+    ASSERT_NE(e.find("entity_position_ids"), nullptr);
+    EXPECT_SAME_SEQ(e.find("entity_position_ids")->data, pos, "entity_position_ids");
   }
-  EXPECT_THROW(tok->encode_entities("Paris", {}, {{{0, 9}}, {}, {}, 0}), plinth::Error);
-  EXPECT_THROW(
-      tok->encode_entities("Paris", {}, {{{0, 5}, {0, 5}}, {}, "entity_classification", 0}),
-      plinth::Error);
+  EXPECT_THROW(tok->encode("Paris", with_kwargs({{"entity_spans", {{0, 9}}}})), plinth::Error);
+  EXPECT_THROW(tok->encode("Paris", with_kwargs({{"entity_spans", {{0, 5}, {0, 5}}},
+                                                 {"task", "entity_classification"}})),
+               plinth::Error);
 }
 
 // --- model fixtures: input_ids of inputs.safetensors from case.json "texts" ---
@@ -281,18 +291,9 @@ void add_rows(Tensors &t, const std::vector<Encoding> &encs) {
     t["attention_mask"].insert(t["attention_mask"].end(), e.attention_mask.begin(),
                                e.attention_mask.end());
     t["token_type_ids"].insert(t["token_type_ids"].end(), e.type_ids.begin(), e.type_ids.end());
-    if (!e.entities) {
-      continue;
+    for (const auto &n : e.tensors) { // the model tokenizer's own inputs (LUKE's entities)
+      t[n.name].insert(t[n.name].end(), n.data.begin(), n.data.end());
     }
-    const auto &en = *e.entities;
-    auto add = [&](const char *key, const std::vector<int32_t> &v) {
-      t[key].insert(t[key].end(), v.begin(), v.end());
-    };
-    add("entity_ids", en.ids);
-    add("entity_position_ids", en.position_ids);
-    add("entity_attention_mask", en.attention_mask);
-    add("entity_start_positions", en.start_positions);
-    add("entity_end_positions", en.end_positions);
   }
 }
 
@@ -309,14 +310,19 @@ std::vector<Encoding> encode_luke(const plinth::tok::Tokenizer &tok, const json 
   // and changes nothing where no text is that long.
   opts.max_length = c.at("inputs").at("input_ids").at("shape").at(1).get<size_t>();
   const std::string task = c.value("task", json()).is_string() ? c["task"].get<std::string>() : "";
-  std::vector<plinth::tok::EntityOptions> eos;
   std::vector<Encoding> encs;
   std::vector<int64_t> shape;
   const auto want_ids = read_i64_tensor(dir / "inputs.safetensors", "input_ids", shape);
   for (size_t i = 0; i < texts.size(); ++i) {
-    plinth::tok::EntityOptions eo{spans.at(i), names.at(i), task, 0};
+    auto kwargs = [&](json spans_of_text, json names_of_text) {
+      EncodeOptions o = opts;
+      json k = {{"entity_spans", std::move(spans_of_text)}, {"entities", std::move(names_of_text)}};
+      if (!task.empty()) k["task"] = task;
+      o.kwargs_json = k.dump();
+      return o;
+    };
     if (task != "entity_classification") {
-      encs.push_back(tok.encode_entities(texts[i], opts, eo));
+      encs.push_back(tok.encode(texts[i], kwargs(spans.at(i), names.at(i))));
       continue;
     }
     // entity_classification takes one span, but case.json records the two of each text:
@@ -325,9 +331,9 @@ std::vector<Encoding> encode_luke(const plinth::tok::Tokenizer &tok, const json 
     const std::vector<int64_t> row(want_ids.begin() + static_cast<ptrdiff_t>(i * shape[1]),
                                    want_ids.begin() + static_cast<ptrdiff_t>((i + 1) * shape[1]));
     std::optional<Encoding> chosen;
-    for (size_t k = 0; k < eo.spans.size() && !chosen; ++k) {
-      plinth::tok::EntityOptions one{{eo.spans[k]}, std::vector<std::string>{names[i][k]}, task, 0};
-      Encoding e = tok.encode_entities(texts[i], opts, one);
+    for (size_t k = 0; k < spans.at(i).size() && !chosen; ++k) {
+      Encoding e =
+          tok.encode(texts[i], kwargs(json::array({spans[i][k]}), json::array({names[i][k]})));
       if (std::equal(e.ids.begin(), e.ids.end(), row.begin())) {
         chosen = std::move(e);
       }
@@ -395,7 +401,7 @@ class ModelInputs : public ::testing::TestWithParam<std::string> {};
 TEST_P(ModelInputs, InputsFromTexts) {
   const fs::path dir = kGolden / "models" / GetParam();
   const json c = read_json(dir / "case.json");
-  const auto tok = plinth::tok::load_tokenizer(dir);
+  const auto tok = plugin_tokenizers::load(dir);
   const Tensors got = encode_case(*tok, c, dir);
   for (const auto &[key, info] : c.at("inputs").items()) {
     if (key.find('.') != std::string::npos) {

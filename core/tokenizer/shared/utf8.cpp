@@ -1,10 +1,10 @@
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 
 #include <utf8proc.h>
 
-#include "error.hpp"
+#include "tok_error.hpp"
 
 namespace plinth::tok::utf8 {
 

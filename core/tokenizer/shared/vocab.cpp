@@ -1,8 +1,8 @@
-#include "tokenizer/vocab.hpp"
+#include "vocab.hpp"
 
 #include <cstdio>
 
-#include "error.hpp"
+#include "tok_error.hpp"
 
 namespace plinth::tok {
 

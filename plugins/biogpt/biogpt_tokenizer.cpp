@@ -4,45 +4,45 @@
 // Sequences are "</s> A" and "</s> A </s> B". Decoding joins the tokens, turns "</w>" into
 // word breaks and Moses-detokenizes, over all tokens at once (special ones included unless
 // skipped), as transformers 5 does.
-#include <fstream>
+// Provided to the core through the plugin's tokenizer table (biogpt_tokenizer.hpp).
+#include "biogpt_tokenizer.hpp"
+
 #include <mutex>
 #include <sstream>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
-#include "error.hpp"
-#include "file_read.hpp"
-#include "json_config.hpp"
-#include "tokenizer/added_vocabulary.hpp"
-#include "tokenizer/families.hpp"
-#include "tokenizer/moses.hpp"
-#include "tokenizer/pipeline.hpp"
-#include "tokenizer/utf8.hpp"
-#include "tokenizer/vocab.hpp"
+#include "added_vocabulary.hpp"
+#include "json_integer.hpp"
+#include "moses.hpp"
+#include "tok_error.hpp"
+#include "tok_interface.hpp"
+#include "tokenizer_dir.hpp"
+#include "utf8.hpp"
+#include "vocab.hpp"
 
-namespace plinth::tok {
-
-void clean_up_tokenization(std::string &s); // decoders.cpp
+namespace plinth::biogpt {
 
 namespace {
 
-namespace fs = std::filesystem;
+using namespace plinth::tok;
 using json = nlohmann::json;
 
 class BioGptTokenizer final : public Tokenizer {
 public:
-  BioGptTokenizer(const fs::path &dir, const TokenizerConfig &cfg) : cfg_(cfg) {
-    const fs::path vocab_file = dir / "vocab.json";
-    const json vocab = read_json_file(vocab_file);
+  explicit BioGptTokenizer(const TokenizerDir &dir) : cfg_(dir.config()) {
+    const TokenizerConfig &cfg = dir.config();
+    const std::string vocab_file = dir.path("vocab.json");
+    const json vocab = dir.json("vocab.json");
     if (!vocab.is_object()) {
-      throw Error(PLINTH_ERR_FORMAT, vocab_file.string() + ": expected a JSON object");
+      throw Error(PLINTH_ERR_FORMAT, vocab_file + ": expected a JSON object");
     }
     for (const auto &[token, id] : vocab.items()) {
-      vocab_.add(token, static_cast<int32_t>(json_integer(
-                            id, vocab_file.string() + ": id of " + json(token).dump(), 0)));
+      vocab_.add(token, static_cast<int32_t>(
+                            json_integer(id, vocab_file + ": id of " + json(token).dump(), 0)));
     }
-    read_merges(dir / "merges.txt");
+    read_merges(dir.lines("merges.txt"), dir.path("merges.txt"));
     if (!cfg.roles.count(Special::Unk)) {
       cfg_.roles[Special::Unk] = "<unk>";
     }
@@ -161,16 +161,16 @@ public:
   std::string padding_side() const override { return cfg_.padding_side; }
 
 private:
-  void read_merges(const fs::path &file) {
+  void read_merges(const std::vector<std::string> &lines, const std::string &file) {
     int rank = 0;
-    for (const std::string &line : read_text_lines(file)) {
+    for (const std::string &line : lines) {
       const int this_rank = rank++;
       std::istringstream ls(line);
       std::string l, r;
       if (!(ls >> l >> r)) {
         continue; // blank or "#version" lines merge nothing
       }
-      utf8::validate(line, file.string());
+      utf8::validate(line, file);
       ranks_[l + '\n' + r] = this_rank; // a repeated pair keeps its last rank, like the dict
     }
   }
@@ -282,14 +282,18 @@ private:
   mutable std::unordered_map<std::string, std::vector<std::string>> cache_;
 };
 
-} // namespace
-
-std::unique_ptr<Tokenizer> load_biogpt_tokenizer(const fs::path &dir, const TokenizerConfig &cfg) {
-  try {
-    return std::make_unique<BioGptTokenizer>(dir, cfg);
-  } catch (const json::exception &e) {
-    throw Error(PLINTH_ERR_FORMAT, dir.string() + ": " + e.what());
-  }
+// transformers' BioGptTokenizer reads vocab.json + merges.txt; a directory with a
+// tokenizer.json is served by the core's tokenizer.json pipeline instead, and one naming
+// another tokenizer class is not BioGPT's.
+std::unique_ptr<Tokenizer> make_biogpt_tokenizer(const TokenizerDir &d) {
+  if (d.has("tokenizer.json") || !d.has("vocab.json") || !d.has("merges.txt")) return nullptr;
+  if (!d.tokenizer_class().empty() && !d.tokenizer_class().starts_with("BioGpt")) return nullptr;
+  return std::make_unique<BioGptTokenizer>(d);
 }
 
-} // namespace plinth::tok
+} // namespace
+
+const plinth_tokenizer_vtable kTokenizerTable =
+    tok::tokenizer_table(&tok::create_tokenizer<make_biogpt_tokenizer>);
+
+} // namespace plinth::biogpt

@@ -1,6 +1,6 @@
-#include "tokenizer/added_vocabulary.hpp"
+#include "added_vocabulary.hpp"
 
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 namespace plinth::tok {
 

@@ -2,31 +2,37 @@
 // text is cut at the (leftmost-longest) occurrences of vocabulary tokens, the remaining
 // stretches are split on whitespace (Python str.split) and each such word is one token,
 // <unk> unless it is itself in the vocabulary. <cls> ... <eos> around the sequence.
+// Provided to the core through the plugin's tokenizer table (esm_tokenizer.hpp).
+#include "esm_tokenizer.hpp"
+
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <unordered_map>
 
-#include "error.hpp"
-#include "file_read.hpp"
-#include "tokenizer/added_vocabulary.hpp"
-#include "tokenizer/families.hpp"
-#include "tokenizer/pipeline.hpp"
-#include "tokenizer/utf8.hpp"
+#include "added_vocabulary.hpp"
+#include "tok_error.hpp"
+#include "tok_interface.hpp"
+#include "tok_settings.hpp"
+#include "tokenizer_dir.hpp"
+#include "utf8.hpp"
 
-namespace plinth::tok {
+namespace plinth::esm {
 
 namespace {
 
+using namespace plinth::tok;
+
 class EsmTokenizer final : public Tokenizer {
 public:
-  EsmTokenizer(const std::filesystem::path &vocab_file, const TokenizerConfig &cfg) : cfg_(cfg) {
-    for (std::string line : read_text_lines(vocab_file)) {
+  EsmTokenizer(const std::vector<std::string> &lines, const std::string &vocab_file,
+               const TokenizerConfig &cfg)
+      : cfg_(cfg) {
+    for (std::string line : lines) {
       // Python's str.strip() on each line.
       const auto b = line.find_first_not_of(" \t\r\n\v\f");
       const auto e = line.find_last_not_of(" \t\r\n\v\f");
       line = b == std::string::npos ? std::string() : line.substr(b, e - b + 1);
-      utf8::validate(line, vocab_file.string());
+      utf8::validate(line, vocab_file);
       const auto id = static_cast<int32_t>(tokens_.size());
       tokens_.push_back(line);
       ids_[line] = id; // a repeated token keeps its last id, as the Python dict does
@@ -35,7 +41,7 @@ public:
       }
     }
     if (tokens_.empty()) {
-      throw Error(PLINTH_ERR_FORMAT, vocab_file.string() + ": empty vocabulary");
+      throw Error(PLINTH_ERR_FORMAT, vocab_file + ": empty vocabulary");
     }
     // EsmTokenizer hard-codes these roles.
     roles_[Special::Unk] = "<unk>";
@@ -195,11 +201,18 @@ private:
   int32_t unk_id_ = 0;
 };
 
-} // namespace
-
-std::unique_ptr<Tokenizer> load_esm_tokenizer(const std::filesystem::path &dir,
-                                              const TokenizerConfig &cfg) {
-  return std::make_unique<EsmTokenizer>(dir / "vocab.txt", cfg);
+// transformers' EsmTokenizer reads vocab.txt; a directory with a tokenizer.json is served by
+// the core's tokenizer.json pipeline instead (as the fast tokenizer would be), and one naming
+// another tokenizer class is not ESM's.
+std::unique_ptr<Tokenizer> make_esm_tokenizer(const TokenizerDir &d) {
+  if (d.has("tokenizer.json") || !d.has("vocab.txt")) return nullptr;
+  if (!d.tokenizer_class().empty() && d.tokenizer_class() != "EsmTokenizer") return nullptr;
+  return std::make_unique<EsmTokenizer>(d.lines("vocab.txt"), d.path("vocab.txt"), d.config());
 }
 
-} // namespace plinth::tok
+} // namespace
+
+const plinth_tokenizer_vtable kTokenizerTable =
+    tok::tokenizer_table(&tok::create_tokenizer<make_esm_tokenizer>);
+
+} // namespace plinth::esm

@@ -4,7 +4,7 @@
 // needs these exact sets, so they are tabulated here as sorted, inclusive code point ranges,
 // generated from those data files.
 // clang-format off
-#include "tokenizer/moses.hpp"
+#include "moses.hpp"
 
 #include <algorithm>
 #include <iterator>

@@ -8,27 +8,120 @@
 // entity_pair_classification) or report span start/end positions
 // (entity_span_classification). Sequences are "<s> A </s>" / "<s> A </s></s> B </s>", word
 // token types all 0, entity positions shifted past <s>.
+//
+// The entity arguments come as transformers' keyword arguments (EncodeOptions::kwargs_json) and
+// the entity side of the encoding goes out as named tensors, so neither the C API nor the core
+// knows about entities. Provided through the plugin's tokenizer table (luke_tokenizer.hpp).
+#include "luke_tokenizer.hpp"
+
 #include <algorithm>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
-#include "error.hpp"
-#include "json_config.hpp"
-#include "tokenizer/families.hpp"
-#include "tokenizer/pipeline.hpp"
-#include "tokenizer/utf8.hpp"
+#include "json_integer.hpp"
+#include "tok_error.hpp"
+#include "tok_interface.hpp"
+#include "tokenizer_dir.hpp"
+#include "utf8.hpp"
 
-namespace plinth::tok {
+namespace plinth::luke {
 
 namespace {
+
+using namespace plinth::tok;
 
 // Far above any real LUKE configuration (30 and 32), far below what would exhaust memory.
 constexpr int32_t kMaxMentionLength = 4096;
 constexpr int32_t kMaxEntityLength = 1 << 16;
 
-namespace fs = std::filesystem;
 using json = nlohmann::json;
+
+// Entity spans of one text (transformers' entity_spans / entities / task / max_mention_length).
+struct EntityOptions {
+  std::vector<std::pair<int64_t, int64_t>> spans;   // character offsets [start, end)
+  std::optional<std::vector<std::string>> entities; // names; none: the [MASK] entity
+  std::optional<std::string> task;                  // none: tokenizer_config.json "task"
+  int32_t max_mention_length = 0;                   // 0: tokenizer_config.json
+};
+
+// The entity side of an encoding, as LukeTokenizer returns it.
+struct EntityEncoding {
+  std::vector<int32_t> ids;
+  int32_t mention_length = 0;
+  std::vector<int32_t> position_ids; // [ids.size()][mention_length], -1 padded
+  std::vector<int32_t> attention_mask;
+  std::vector<int32_t> token_type_ids;
+  // entity_span_classification only: first and last word-token index of each span.
+  bool has_span_positions = false;
+  std::vector<int32_t> start_positions, end_positions;
+};
+
+// kwargs_json -> EntityOptions; nullopt when it names no entity spans (a plain word encoding).
+std::optional<EntityOptions> parse_entity_kwargs(const std::string &kwargs) {
+  json j;
+  try {
+    j = json::parse(kwargs);
+  } catch (const json::exception &e) {
+    throw Error(PLINTH_ERR_INVALID_ARGUMENT, std::string("kwargs_json: ") + e.what());
+  }
+  if (!j.is_object()) throw Error(PLINTH_ERR_INVALID_ARGUMENT, "kwargs_json must be an object");
+  for (const auto &[key, v] : j.items())
+    if (key != "entity_spans" && key != "entities" && key != "task" && key != "max_mention_length")
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT,
+                  "LUKE tokenizer: unknown argument \"" + key +
+                      "\" (entity_spans, entities, task, max_mention_length)");
+  const auto spans = j.find("entity_spans");
+  if (spans == j.end() || spans->is_null()) {
+    if (j.contains("entities") && !j["entities"].is_null())
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT, "LUKE tokenizer: entities need entity_spans");
+    return std::nullopt;
+  }
+  EntityOptions eo;
+  if (!spans->is_array())
+    throw Error(PLINTH_ERR_INVALID_ARGUMENT, "entity_spans must be a list of [start, end]");
+  for (const auto &sp : *spans) {
+    if (!sp.is_array() || sp.size() != 2)
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT, "entity_spans must be a list of [start, end]");
+    eo.spans.emplace_back(json_integer(sp[0], "entity span start", 0, INT32_MAX),
+                          json_integer(sp[1], "entity span end", 0, INT32_MAX));
+  }
+  if (const auto it = j.find("entities"); it != j.end() && !it->is_null()) {
+    if (!it->is_array())
+      throw Error(PLINTH_ERR_INVALID_ARGUMENT, "entities must be a list of names");
+    eo.entities.emplace();
+    for (const auto &n : *it) {
+      if (!n.is_string())
+        throw Error(PLINTH_ERR_INVALID_ARGUMENT, "an entity name is not a string");
+      eo.entities->push_back(n.get<std::string>());
+    }
+  }
+  if (const auto it = j.find("task"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) throw Error(PLINTH_ERR_INVALID_ARGUMENT, "task must be a string");
+    eo.task = it->get<std::string>();
+  }
+  eo.max_mention_length =
+      static_cast<int32_t>(json_integer_or(j, "max_mention_length", 0, "max_mention_length", 0));
+  return eo;
+}
+
+// The named tensors of an entity encoding, as the model's forward inputs.
+void add_tensors(Encoding &out, const EntityEncoding &en) {
+  const auto n = static_cast<int64_t>(en.ids.size());
+  auto add = [&](const char *name, std::vector<int64_t> shape, const std::vector<int32_t> &data,
+                 int32_t pad) {
+    out.tensors.push_back({name, std::move(shape), data, pad});
+  };
+  // transformers pads entities with id 0, position -1 and mask 0 (LukeTokenizer._pad).
+  add("entity_ids", {n}, en.ids, 0);
+  add("entity_position_ids", {n, en.mention_length}, en.position_ids, -1);
+  add("entity_attention_mask", {n}, en.attention_mask, 0);
+  add("entity_token_type_ids", {n}, en.token_type_ids, 0);
+  if (en.has_span_positions) {
+    add("entity_start_positions", {n}, en.start_positions, 0);
+    add("entity_end_positions", {n}, en.end_positions, 0);
+  }
+}
 
 std::string config_string(const json &raw, const char *key, const std::string &dflt) {
   const auto it = raw.find(key);
@@ -87,8 +180,15 @@ public:
   }
 
   Encoding encode(std::string_view text, const EncodeOptions &opts) const override {
-    return words_->encode(text, opts);
+    const auto eo = opts.kwargs_json.empty() ? std::nullopt : parse_entity_kwargs(opts.kwargs_json);
+    if (!eo) {
+      EncodeOptions words = opts;
+      words.kwargs_json.clear();
+      return words_->encode(text, words);
+    }
+    return encode_entities(text, opts, *eo);
   }
+  bool takes_kwargs() const override { return true; }
   std::string decode(std::span<const int32_t> ids, bool skip_special_tokens) const override {
     return words_->decode(ids, skip_special_tokens);
   }
@@ -105,8 +205,9 @@ public:
   bool is_special(int32_t id) const override { return words_->is_special(id); }
   std::string padding_side() const override { return words_->padding_side(); }
 
+private:
   Encoding encode_entities(std::string_view text, const EncodeOptions &opts,
-                           const EntityOptions &eo) const override {
+                           const EntityOptions &eo) const {
     utf8::validate(text, "tokenizer input text");
     const std::string task = eo.task.value_or(task_);
     const size_t n = eo.spans.size();
@@ -224,11 +325,10 @@ public:
         en.end_positions.push_back(end - 1);
       }
     }
-    out.entities = std::move(en);
+    add_tensors(out, en);
     return out;
   }
 
-private:
   static void require_spans(bool ok, const std::string &task, const char *what) {
     if (!ok) {
       throw Error(PLINTH_ERR_INVALID_ARGUMENT, "task " + task + " needs " + what);
@@ -346,26 +446,34 @@ private:
   std::string marker_tokens_[2];
 };
 
-} // namespace
-
-std::unique_ptr<Tokenizer> wrap_luke_tokenizer(std::unique_ptr<Tokenizer> words,
-                                               const fs::path &dir, const TokenizerConfig &cfg) {
+// LukeTokenizer / MLukeTokenizer: the checkpoint's word tokenizer (the core's own) with the
+// entity vocabulary (entity_vocab.json or tokenizer_config.json's); without one, the plain
+// word tokenizer is the core's to serve.
+std::unique_ptr<Tokenizer> make_luke_tokenizer(const TokenizerDir &d) {
+  const TokenizerConfig &cfg = d.config();
+  const std::string &cls = d.tokenizer_class();
+  if (!cls.empty() && !cls.starts_with("MLuke") && !cls.starts_with("Luke")) return nullptr;
   json vocab;
-  if (fs::exists(dir / "entity_vocab.json")) {
-    vocab = read_json_file(dir / "entity_vocab.json");
+  if (d.has("entity_vocab.json")) {
+    vocab = d.json("entity_vocab.json");
   } else if (const auto it = cfg.raw.find("entity_vocab"); it != cfg.raw.end()) {
     vocab = *it;
   } else {
-    return words; // no entity vocabulary: a plain word tokenizer
+    return nullptr;
   }
   if (!vocab.is_object()) {
-    throw Error(PLINTH_ERR_FORMAT, dir.string() + ": the entity vocabulary is not a JSON object");
+    throw Error(PLINTH_ERR_FORMAT, d.dir() + ": the entity vocabulary is not a JSON object");
   }
   try {
-    return std::make_unique<LukeTokenizer>(std::move(words), cfg, std::move(vocab));
+    return std::make_unique<LukeTokenizer>(d.base(), cfg, std::move(vocab));
   } catch (const Error &e) {
-    throw Error(e.status(), dir.string() + ": " + e.what());
+    throw Error(e.status(), d.dir() + ": " + e.what());
   }
 }
 
-} // namespace plinth::tok
+} // namespace
+
+const plinth_tokenizer_vtable kTokenizerTable =
+    tok::tokenizer_table(&tok::create_tokenizer<make_luke_tokenizer>);
+
+} // namespace plinth::luke

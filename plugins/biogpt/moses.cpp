@@ -2,14 +2,14 @@
 // escape=True) and MosesDetokenizer(lang="en").detokenize(tokens), step by step. The steps
 // work on code points; "space" is Python's \s (str.isspace), which is what re and str.split
 // use.
-#include "tokenizer/moses.hpp"
+#include "moses.hpp"
 
 #include <algorithm>
 #include <map>
 #include <string_view>
 #include <unordered_set>
 
-#include "tokenizer/utf8.hpp"
+#include "utf8.hpp"
 
 namespace plinth::tok::moses {
 

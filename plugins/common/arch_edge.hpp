@@ -7,12 +7,11 @@
 //                                 // can_generate(), config().vocab_size / .max_positions
 //     using Session = FooSession; // Session(const Model &, batch, max_tokens), step(io);
 //                                 // void for an encoder without generation sessions
-//     static constexpr const char *name = "foo";  // the descriptor's plugin name
-//     static constexpr const char *label = "foo"; // error-message prefix
+//     static constexpr const char *name = "foo";       // the descriptor's plugin name
+//     static constexpr const char *label = "foo";      // error-message prefix
+//     static constexpr const char *model_type = "foo"; // config.json model_type served
 //     static constexpr const char *version = "0.1.0";
-//     static constexpr const char *const *model_types = ..., *const *heads = ...;
-//     static const char *head_for_class(const char *hf_class);
-//     // (heads and head_for_class come from the family's HeadTable: head_table.hpp)
+//     static constexpr const auto &head_table = kHeads; // the family's HeadTable
 //     // optional: static void info(const Model &, plinth_arch_model_info *);
 //     // optional: static void check_session(const Model &); // before a session is made
 //     // optional, a tokenizer the plugin provides (core/tokenizer/shared/table_tokenizer.hpp):
@@ -20,24 +19,30 @@
 //     // static constexpr const plinth_tokenizer_vtable *tokenizer = &kTokenizerTable;
 //   };
 //
-// and defines the opaque handles (plinth_arch_model { std::unique_ptr<Model> model; } and, with
-// sessions, plinth_arch_session { std::unique_ptr<Session> session; }) before instantiating
-// ArchEdge<Spec, plinth_arch_model, plinth_arch_session>.
+// and writes PLINTH_DEFINE_ARCH_PLUGIN(Spec) at global scope, which defines the opaque handles
+// (plinth_arch_model / plinth_arch_session own the Model / Session) and the entry point.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <type_traits>
 
 #include "error.hpp"
 #include "forward_io.hpp"
+#include "head_table.hpp"
 
 namespace plinth::plugin {
+
+// What plinth_arch_session holds: the Session, or nothing for an encoder.
+template <class S> struct SessionHolder { using type = std::unique_ptr<S>; };
+template <> struct SessionHolder<void> { using type = std::nullptr_t; };
 
 template <class Spec, class ArchModel, class ArchSession> struct ArchEdge {
   using Model = typename Spec::Model;
   using Session = typename Spec::Session;
   static constexpr bool kSessions = !std::is_void_v<Session>;
+  static constexpr const char *kModelTypes[] = {Spec::model_type, nullptr};
 
   static std::string prefix() { return std::string(Spec::label) + ": "; }
 
@@ -106,9 +111,9 @@ template <class Spec, class ArchModel, class ArchSession> struct ArchEdge {
   static constexpr plinth_arch_vtable make_vtable() {
     plinth_arch_vtable v = {
         .struct_size = sizeof(plinth_arch_vtable),
-        .model_types = Spec::model_types,
-        .heads = Spec::heads,
-        .head_for_class = Spec::head_for_class,
+        .model_types = kModelTypes,
+        .heads = Spec::head_table.names(),
+        .head_for_class = plugin::head_for_class<Spec::head_table>,
         .model_create = model_create,
         .model_free = model_free,
         .model_info = model_info,
@@ -152,3 +157,14 @@ template <class Spec, class ArchModel, class ArchSession> struct ArchEdge {
 };
 
 } // namespace plinth::plugin
+
+// The opaque handles of an architecture plugin and its entry point, from its Spec (above).
+#define PLINTH_DEFINE_ARCH_PLUGIN(SpecType)                                                        \
+  struct plinth_arch_model {                                                                       \
+    std::unique_ptr<SpecType::Model> model;                                                        \
+  };                                                                                               \
+  struct plinth_arch_session {                                                                     \
+    plinth::plugin::SessionHolder<SpecType::Session>::type session;                                \
+  };                                                                                               \
+  PLINTH_DEFINE_PLUGIN_ENTRY(                                                                      \
+      (plinth::plugin::ArchEdge<SpecType, plinth_arch_model, plinth_arch_session>::entry))

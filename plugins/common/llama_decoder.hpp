@@ -113,4 +113,21 @@ private:
   std::vector<LlamaLayer> layers_;
 };
 
+// The whole ArchEdge Spec of a Llama-family plugin (arch_edge.hpp): its name (also its
+// model_type and error label), its head table and its config reader.
+template <const char *Name, const auto &Heads, LlamaConfig (*Read)(const Config &)>
+struct LlamaPluginSpec {
+  class Model : public LlamaDecoder {
+  public:
+    explicit Model(const plinth_model_env &env)
+        : LlamaDecoder(env, Name, Read(Config(env.host, env.model_host)), Heads.parse(env.head)) {}
+  };
+  using Session = DecoderSession<Model>;
+  static constexpr const char *name = Name;
+  static constexpr const char *label = Name;
+  static constexpr const char *model_type = Name;
+  static constexpr const char *version = "0.1.0";
+  static constexpr const auto &head_table = Heads;
+};
+
 } // namespace plinth::plugin

@@ -3,19 +3,19 @@
 // interleaves cos/sin, the GPT-J layout, where Llama/Mistral rotate halves — with optional
 // q/k/v and MLP biases, read from HeliumConfig's keys with its class defaults (head_dim 128,
 // rope_theta 1e5, pad id 3, ...). Only the config reading and the heads served are Helium's own.
-#include <memory>
-
 #include "arch_edge.hpp"
 #include "head_table.hpp"
 #include "llama_decoder.hpp"
 
 namespace plinth::helium {
 
+inline constexpr char kName[] = "helium";
+
 using plugin::DecoderHead;
 using plugin::LlamaConfig;
 
 inline constexpr plugin::HeadTable kHeads{
-    "helium",
+    kName,
     DecoderHead::causal_lm,
     {
         {DecoderHead::base, "base", {"HeliumModel"}},
@@ -51,42 +51,8 @@ LlamaConfig read_helium_config(const plugin::Config &cfg) {
   return c;
 }
 
-class HeliumModel : public plugin::LlamaDecoder {
-public:
-  explicit HeliumModel(const plinth_model_env &env)
-      : LlamaDecoder(env, "helium", read_helium_config(plugin::Config(env.host, env.model_host)),
-                     kHeads.parse(env.head)) {}
-};
+using Spec = plugin::LlamaPluginSpec<kName, kHeads, read_helium_config>;
 
 } // namespace plinth::helium
 
-using plinth::helium::HeliumModel;
-using plinth::helium::kHeads;
-
-struct plinth_arch_model {
-  std::unique_ptr<HeliumModel> model;
-};
-
-struct plinth_arch_session {
-  std::unique_ptr<plinth::plugin::DecoderSession<HeliumModel>> session;
-};
-
-namespace {
-
-const char *const kModelTypes[] = {"helium", nullptr};
-struct Spec {
-  using Model = HeliumModel;
-  using Session = plinth::plugin::DecoderSession<HeliumModel>;
-  static constexpr const char *name = "helium";
-  static constexpr const char *label = "helium";
-  static constexpr const char *version = "0.1.0";
-  static constexpr const char *const *model_types = kModelTypes;
-  static constexpr const char *const *heads = kHeads.names();
-  static constexpr auto head_for_class = plinth::plugin::head_for_class<kHeads>;
-};
-
-using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, plinth_arch_session>;
-
-} // namespace
-
-PLINTH_DEFINE_PLUGIN_ENTRY(Edge::entry)
+PLINTH_DEFINE_ARCH_PLUGIN(plinth::helium::Spec)

@@ -10,22 +10,16 @@
 
 using plinth::luke::LukeModel;
 
-struct plinth_arch_model {
-  std::unique_ptr<LukeModel> model;
-};
-
 namespace {
 
-const char *const kModelTypes[] = {"luke", nullptr};
 struct Spec {
   using Model = LukeModel;
   using Session = void;
   static constexpr const char *name = "luke";
   static constexpr const char *label = "luke";
   static constexpr const char *version = "0.1.0";
-  static constexpr const char *const *model_types = kModelTypes;
-  static constexpr const char *const *heads = plinth::luke::kHeads.names();
-  static constexpr auto head_for_class = plinth::plugin::head_for_class<plinth::luke::kHeads>;
+  static constexpr const char *model_type = "luke";
+  static constexpr const auto &head_table = plinth::luke::kHeads;
   static constexpr const char *const *tokenizer_classes = plinth::luke::kTokenizerClasses;
   static constexpr const plinth_tokenizer_vtable *tokenizer = &plinth::luke::kTokenizerTable;
   static void info(const LukeModel &model, plinth_arch_model_info *out) {
@@ -38,8 +32,6 @@ struct Spec {
   }
 };
 
-using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, void>;
-
 } // namespace
 
-PLINTH_DEFINE_PLUGIN_ENTRY(Edge::entry)
+PLINTH_DEFINE_ARCH_PLUGIN(Spec)

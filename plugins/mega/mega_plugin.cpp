@@ -9,26 +9,16 @@
 using plinth::mega::MegaModel;
 using plinth::mega::MegaSession;
 
-struct plinth_arch_model {
-  std::unique_ptr<MegaModel> model;
-};
-
-struct plinth_arch_session {
-  std::unique_ptr<MegaSession> session;
-};
-
 namespace {
 
-const char *const kModelTypes[] = {"mega", nullptr};
 struct Spec {
   using Model = MegaModel;
   using Session = MegaSession;
   static constexpr const char *name = "mega";
   static constexpr const char *label = "mega";
   static constexpr const char *version = "0.1.0";
-  static constexpr const char *const *model_types = kModelTypes;
-  static constexpr const char *const *heads = plinth::mega::kHeads.names();
-  static constexpr auto head_for_class = plinth::plugin::head_for_class<plinth::mega::kHeads>;
+  static constexpr const char *model_type = "mega";
+  static constexpr const auto &head_table = plinth::mega::kHeads;
   static void info(const MegaModel &model, plinth_arch_model_info *out) {
     const auto &c = model.config();
     const bool gen = model.can_generate();
@@ -41,8 +31,6 @@ struct Spec {
   }
 };
 
-using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, plinth_arch_session>;
-
 } // namespace
 
-PLINTH_DEFINE_PLUGIN_ENTRY(Edge::entry)
+PLINTH_DEFINE_ARCH_PLUGIN(Spec)

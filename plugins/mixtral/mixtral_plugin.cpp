@@ -1,8 +1,6 @@
 // The Mixtral architecture plugin: Mistral's decoder with every MLP replaced by a sparse
 // mixture of experts (plugins/common/llama_decoder, sparse_moe), read from MixtralConfig's keys
 // with its class defaults. Only the config reading and the heads served are Mixtral's own.
-#include <memory>
-
 #include "arch_edge.hpp"
 #include "error.hpp"
 #include "head_table.hpp"
@@ -10,11 +8,13 @@
 
 namespace plinth::mixtral {
 
+inline constexpr char kName[] = "mixtral";
+
 using plugin::DecoderHead;
 using plugin::LlamaConfig;
 
 inline constexpr plugin::HeadTable kHeads{
-    "mixtral",
+    kName,
     DecoderHead::causal_lm,
     {
         {DecoderHead::base, "base", {"MixtralModel"}},
@@ -47,42 +47,8 @@ LlamaConfig read_mixtral_config(const plugin::Config &cfg) {
   return c;
 }
 
-class MixtralModel : public plugin::LlamaDecoder {
-public:
-  explicit MixtralModel(const plinth_model_env &env)
-      : LlamaDecoder(env, "mixtral", read_mixtral_config(plugin::Config(env.host, env.model_host)),
-                     kHeads.parse(env.head)) {}
-};
+using Spec = plugin::LlamaPluginSpec<kName, kHeads, read_mixtral_config>;
 
 } // namespace plinth::mixtral
 
-using plinth::mixtral::kHeads;
-using plinth::mixtral::MixtralModel;
-
-struct plinth_arch_model {
-  std::unique_ptr<MixtralModel> model;
-};
-
-struct plinth_arch_session {
-  std::unique_ptr<plinth::plugin::DecoderSession<MixtralModel>> session;
-};
-
-namespace {
-
-const char *const kModelTypes[] = {"mixtral", nullptr};
-struct Spec {
-  using Model = MixtralModel;
-  using Session = plinth::plugin::DecoderSession<MixtralModel>;
-  static constexpr const char *name = "mixtral";
-  static constexpr const char *label = "mixtral";
-  static constexpr const char *version = "0.1.0";
-  static constexpr const char *const *model_types = kModelTypes;
-  static constexpr const char *const *heads = kHeads.names();
-  static constexpr auto head_for_class = plinth::plugin::head_for_class<kHeads>;
-};
-
-using Edge = plinth::plugin::ArchEdge<Spec, plinth_arch_model, plinth_arch_session>;
-
-} // namespace
-
-PLINTH_DEFINE_PLUGIN_ENTRY(Edge::entry)
+PLINTH_DEFINE_ARCH_PLUGIN(plinth::mixtral::Spec)

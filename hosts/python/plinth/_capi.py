@@ -62,7 +62,8 @@ class GenerateOptions(ctypes.Structure):
 
 class EncodeOptions(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("add_special_tokens", ctypes.c_int32),
-                ("pair", c_char_p), ("pair_len", ctypes.c_int64), ("max_length", ctypes.c_int32)]
+                ("pair", c_char_p), ("pair_len", ctypes.c_int64), ("max_length", ctypes.c_int32),
+                ("reserved", ctypes.c_int32), ("kwargs_json", c_char_p)]
 
 
 class DecodeOptions(ctypes.Structure):
@@ -136,6 +137,9 @@ def _declare(lib):
                                        P(c_void_p)]),
         "plinth_encoding_length": (ctypes.c_int64, [c_void_p]),
         "plinth_encoding_ids": (P(ctypes.c_int32), [c_void_p]),
+        "plinth_encoding_type_ids": (P(ctypes.c_int32), [c_void_p]),
+        "plinth_encoding_tensor_count": (ctypes.c_int32, [c_void_p]),
+        "plinth_encoding_tensor_at": (c_status, [c_void_p, ctypes.c_int32, P(HostTensor)]),
         "plinth_encoding_free": (None, [c_void_p]),
         "plinth_detokenize": (c_status, [c_void_p, P(ctypes.c_int32), ctypes.c_int64,
                                          P(DecodeOptions), ctypes.c_char_p, ctypes.c_size_t,

@@ -1,6 +1,7 @@
 """The Pythonic layer over _capi: RAII-style handles, exceptions, callbacks."""
 import array
 import ctypes
+import json
 import struct
 
 from . import _capi as c
@@ -250,6 +251,40 @@ class Tokenizer(_Handle):
         finally:
             _L().plinth_encoding_free(enc)
 
+    def __call__(self, text, text_pair=None, add_special_tokens=True, max_length=0, **kwargs):
+        """The encoding as a dict, like transformers' tokenizer call: input_ids, attention_mask,
+        token_type_ids, plus the tensors a model's own tokenizer adds for its keyword arguments
+        (mLUKE: entity_spans=[(0, 5)], entities=["Paris"], task=... give entity_ids,
+        entity_position_ids, ...), each as nested lists."""
+        pair = _b(text_pair) if text_pair is not None else None
+        kw = _b(json.dumps(kwargs)) if kwargs else None
+        opts = c.new_options(c.EncodeOptions, add_special_tokens=int(add_special_tokens),
+                             pair=pair, pair_len=len(pair) if pair is not None else -1,
+                             max_length=max_length, kwargs_json=kw)
+        enc = ctypes.c_void_p()
+        data = _b(text)
+        _check(_L().plinth_tokenize(self._h, data, len(data), ctypes.byref(opts),
+                                    ctypes.byref(enc)))
+        try:
+            n = _L().plinth_encoding_length(enc)
+            out = {"input_ids": list(_L().plinth_encoding_ids(enc)[:n]),
+                   "attention_mask": [1] * n}
+            types = _L().plinth_encoding_type_ids(enc)
+            if types:
+                out["token_type_ids"] = list(types[:n])
+            for i in range(_L().plinth_encoding_tensor_count(enc)):
+                t = c.HostTensor()
+                _check(_L().plinth_encoding_tensor_at(enc, i, ctypes.byref(t)))
+                shape = list(t.shape[:t.ndim])
+                count = 1
+                for d in shape:
+                    count *= d
+                flat = list(ctypes.cast(t.data, ctypes.POINTER(ctypes.c_int32))[:count])
+                out[t.name.decode()] = _nest(flat, shape)
+            return out
+        finally:
+            _L().plinth_encoding_free(enc)
+
     def decode(self, ids, skip_special=True):
         arr = (ctypes.c_int32 * len(ids))(*ids)
         opts = c.new_options(c.DecodeOptions, skip_special_tokens=int(skip_special))
@@ -266,6 +301,14 @@ class Tokenizer(_Handle):
 
     def special_id(self, role):
         return _L().plinth_tokenizer_special_id(self._h, _b(role))
+
+
+def _nest(flat, shape):
+    """A row-major flat list as nested lists of `shape`."""
+    if len(shape) <= 1:
+        return flat
+    step = len(flat) // shape[0] if shape[0] else 0
+    return [_nest(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
 def open(model_dir, **options):

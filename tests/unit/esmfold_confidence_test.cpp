@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "esmfold_fixture.hpp"
 #include "fold_confidence.hpp"
 #include "plinth_types.h"
 #include "safetensors.hpp"
@@ -22,7 +23,8 @@ namespace ef = plinth::esmfold;
 
 namespace {
 
-const fs::path kCases = fs::path(PLINTH_TEST_DATA_DIR) / "golden/models/esmfold";
+using esmfold_fixture::kCases;
+using esmfold_fixture::read_tensor;
 const char *const kCaseNames[] = {"protein_folding", "protein_folding_single"};
 
 // case.json tolerance_per_output (the larger of the two cases' where they differ);
@@ -42,20 +44,6 @@ std::string fmt(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.7g", v);
   return buf;
-}
-
-template <class T>
-std::vector<T> read_tensor(const plinth::SafetensorsFile &f, const std::string &name, int32_t dtype,
-                           std::vector<int64_t> *shape = nullptr) {
-  const plinth::TensorRecord *r = f.find(name);
-  if (r == nullptr) throw std::runtime_error("fixture lacks " + name);
-  if (r->dtype != dtype || r->nbytes != r->numel() * sizeof(T))
-    throw std::runtime_error("fixture " + name + " has an unexpected dtype");
-  if (shape) *shape = r->shape;
-  std::vector<T> out(r->numel());
-  std::copy_n(reinterpret_cast<const uint8_t *>(r->data), r->nbytes,
-              reinterpret_cast<uint8_t *>(out.data()));
-  return out;
 }
 
 struct Fixture {

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "esmfold_fixture.hpp"
 #include "fold_geometry.hpp"
 #include "fold_residue_constants.hpp"
 #include "plinth_types.h"
@@ -22,31 +23,14 @@ namespace ef = plinth::esmfold;
 
 namespace {
 
-const fs::path kCases = fs::path(PLINTH_TEST_DATA_DIR) / "golden/models/esmfold";
+using esmfold_fixture::kCases;
+using esmfold_fixture::read_tensor;
 // case.json tolerance_per_output; allclose-style: |got - want| <= atol + rtol * |want|.
 constexpr double kRtol = 1e-4;
 constexpr double kPositionsAtol = 0.0034;
 constexpr double kSidechainFramesAtol = 0.0034;
 
-std::string format_error(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
-template <class T>
-std::vector<T> read_tensor(const plinth::SafetensorsFile &f, const std::string &name, int32_t dtype,
-                           std::vector<int64_t> *shape = nullptr) {
-  const plinth::TensorRecord *r = f.find(name);
-  if (r == nullptr) throw std::runtime_error("fixture lacks " + name);
-  if (r->dtype != dtype || r->nbytes != r->numel() * sizeof(T))
-    throw std::runtime_error("fixture " + name + " has an unexpected dtype");
-  if (shape) *shape = r->shape;
-  std::vector<T> out(r->numel());
-  std::copy_n(reinterpret_cast<const uint8_t *>(r->data), r->nbytes,
-              reinterpret_cast<uint8_t *>(out.data()));
-  return out;
-}
+using esmfold_fixture::format_error;
 
 struct Fixture {
   int64_t blocks = 0, batch = 0, length = 0;

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "esmfold_fixture.hpp"
 #include "fold_geometry.hpp"
 #include "fold_pdb.hpp"
 #include "plinth_types.h"
@@ -23,30 +24,13 @@ namespace ef = plinth::esmfold;
 
 namespace {
 
-const fs::path kCases = fs::path(PLINTH_TEST_DATA_DIR) / "golden/models/esmfold";
+using esmfold_fixture::kCases;
+using esmfold_fixture::read_tensor;
 // case.json: positions / plddt atol, plus the rounding of the file (3 and 2 decimals).
 constexpr double kCoordTol = 0.0034 + 0.001;
 constexpr double kBFactorTol = 0.0001 + 0.001;
 
-std::string format_error(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
-template <class T>
-std::vector<T> read_tensor(const plinth::SafetensorsFile &f, const std::string &name, int32_t dtype,
-                           std::vector<int64_t> *shape = nullptr) {
-  const plinth::TensorRecord *r = f.find(name);
-  if (r == nullptr) throw std::runtime_error("fixture lacks " + name);
-  if (r->dtype != dtype || r->nbytes != r->numel() * sizeof(T))
-    throw std::runtime_error("fixture " + name + " has an unexpected dtype");
-  if (shape) *shape = r->shape;
-  std::vector<T> out(r->numel());
-  std::copy_n(reinterpret_cast<const uint8_t *>(r->data), r->nbytes,
-              reinterpret_cast<uint8_t *>(out.data()));
-  return out;
-}
+using esmfold_fixture::format_error;
 
 std::string read_text(const fs::path &p) {
   std::ifstream in(p, std::ios::binary);

@@ -15,7 +15,7 @@
 namespace esmfold_fixture {
 
 inline const std::filesystem::path kCases =
-    std::filesystem::path(PLINTH_TEST_DATA_DIR) / "golden/models/esmfold";
+    std::filesystem::path(PLINTH_TEST_DATA_DIR) / "esmfold";
 
 // A value for failure messages.
 inline std::string format_error(double v) {

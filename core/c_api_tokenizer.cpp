@@ -32,10 +32,7 @@ tok::EncodeOptions encode_options_from(const plinth_tokenizer *t,
   require(ml >= 0, "max_length must be >= 0");
   eo.max_length = static_cast<size_t>(ml);
   if (const char *kw = field_or(opts, &plinth_encode_options::kwargs_json, (const char *)nullptr)) {
-    if (!t->tok->takes_kwargs())
-      throw Error(PLINTH_ERR_UNSUPPORTED,
-                  "this tokenizer takes no extra arguments (kwargs_json); only a model's own "
-                  "tokenizer (LUKE's entity spans, ...) does");
+    tok::require_takes_kwargs(*t->tok);
     eo.kwargs_json = std::string(text_view(t, kw, -1, "kwargs_json"));
     require(!eo.kwargs_json.empty(), "kwargs_json is empty (use NULL for none)");
   }

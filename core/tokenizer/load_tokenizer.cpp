@@ -38,7 +38,7 @@ const plinth_tokenizer_vtable &core_table() {
 std::unique_ptr<Tokenizer> from_provider(const TokenizerProvider &p, const fs::path &dir,
                                          const TokenizerConfig &cfg) {
   if (p.table == nullptr || p.table->create == nullptr) return nullptr;
-  plinth_tokenizer_host host{dir, {}};
+  plinth_tokenizer_host host{dir, cfg, {}};
   const std::string d = dir.string();
   plinth_tokenizer_env env{};
   env.struct_size = sizeof env;
@@ -56,11 +56,6 @@ std::unique_ptr<Tokenizer> from_provider(const TokenizerProvider &p, const fs::p
 }
 
 } // namespace
-
-std::unique_ptr<Tokenizer> load_core_tokenizer(const fs::path &dir) {
-  require_dir(dir);
-  return load_words(dir, read_tokenizer_config(dir));
-}
 
 std::unique_ptr<Tokenizer> load_tokenizer(const fs::path &dir, const ProviderLookup &by_class,
                                           const std::optional<TokenizerProvider> &model_plugin) {
@@ -108,7 +103,7 @@ plinth_status host_tokenizer_base(plinth_tokenizer_host *h, const plinth_tokeniz
   return table_guard([&] {
     if (h == nullptr || vtable == nullptr || out == nullptr)
       throw Error(PLINTH_ERR_INVALID_ARGUMENT, "tokenizer_base: NULL argument");
-    *out = to_handle(load_words(h->dir, read_tokenizer_config(h->dir)).release());
+    *out = to_handle(load_words(h->dir, h->config).release());
     *vtable = &core_table();
   });
 }

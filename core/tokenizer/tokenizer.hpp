@@ -15,6 +15,7 @@
 
 #include "plinth_plugin.h"
 #include "tok_interface.hpp"
+#include "tokenizer/tokenizer_config.hpp"
 
 namespace plinth::tok {
 
@@ -36,9 +37,6 @@ std::unique_ptr<Tokenizer>
 load_tokenizer(const std::filesystem::path &dir, const ProviderLookup &by_class = {},
                const std::optional<TokenizerProvider> &model_plugin = {});
 
-// The core's own tokenizer of `dir`, without asking plugins (what host->tokenizer_base gives).
-std::unique_ptr<Tokenizer> load_core_tokenizer(const std::filesystem::path &dir);
-
 // The host table's tokenizer_file and tokenizer_base (abi/plinth_plugin.h).
 plinth_status host_tokenizer_file(plinth_tokenizer_host *h, const char *name, const char **data,
                                   size_t *len);
@@ -47,9 +45,11 @@ plinth_status host_tokenizer_base(plinth_tokenizer_host *h, const plinth_tokeniz
 
 } // namespace plinth::tok
 
-// Completes the ABI's opaque plinth_tokenizer_host: the directory a provider reads and the
-// files it has read, which stay valid until its create() returns.
+// Completes the ABI's opaque plinth_tokenizer_host: the directory a provider reads, its
+// tokenizer_config.json as the loader read it (for tokenizer_base), and the files the provider
+// has read, which stay valid until its create() returns.
 struct plinth_tokenizer_host {
   std::filesystem::path dir;
+  const plinth::tok::TokenizerConfig &config;
   std::map<std::string, std::string> files;
 };

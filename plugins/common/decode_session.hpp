@@ -74,11 +74,6 @@ public:
   // kv_heads: one entry per layer (pruned checkpoints differ per layer).
   KvSession(const Ops &ops, std::string family, int32_t batch, int32_t max_tokens,
             const std::vector<int64_t> &kv_heads, int64_t head_dim, int64_t vocab_size);
-  KvSession(const Ops &ops, std::string family, int32_t batch, int32_t max_tokens, int64_t n_layers,
-            int64_t kv_heads, int64_t head_dim, int64_t vocab_size)
-      : KvSession(ops, std::move(family), batch, max_tokens,
-                  std::vector<int64_t>(static_cast<size_t>(n_layers), kv_heads), head_dim,
-                  vocab_size) {}
 
   // Added to the positions uploaded as DecodeStep::positions_t (BioGPT's learned table
   // starts at row 2); DecodeStep::positions stays generate()'s.

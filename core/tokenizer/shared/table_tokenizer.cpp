@@ -38,10 +38,7 @@ plinth_status t_encode(const plinth_arch_tokenizer *h, const plinth_encode_io *i
     if (io->max_length < 0) throw Error(PLINTH_ERR_INVALID_ARGUMENT, "encode: max_length < 0");
     o.max_length = static_cast<size_t>(io->max_length);
     if (io->kwargs_json != nullptr) {
-      if (!t.takes_kwargs())
-        throw Error(PLINTH_ERR_UNSUPPORTED,
-                    "this tokenizer takes no extra arguments (kwargs_json); only a model's own "
-                    "tokenizer (LUKE's entity spans, ...) does");
+      require_takes_kwargs(t);
       o.kwargs_json = io->kwargs_json;
     }
     const Encoding e = t.encode(text_arg(io->text, io->text_len, "text"), o);

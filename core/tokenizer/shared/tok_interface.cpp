@@ -17,6 +17,13 @@ void replace_all(std::string &s, std::string_view from, std::string_view to) {
   }
 }
 
+void require_takes_kwargs(const Tokenizer &t) {
+  if (!t.takes_kwargs())
+    throw Error(PLINTH_ERR_UNSUPPORTED,
+                "this tokenizer takes no extra arguments (kwargs_json); only a model's own "
+                "tokenizer (LUKE's entity spans, ...) does");
+}
+
 const NamedTensor *Encoding::find(std::string_view name) const {
   for (const auto &t : tensors)
     if (t.name == name) return &t;

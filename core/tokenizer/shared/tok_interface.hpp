@@ -77,6 +77,10 @@ public:
   void pad_batch(std::vector<Encoding> &encs) const;
 };
 
+// Throws UNSUPPORTED unless `t` takes kwargs_json: the one refusal of every C edge (the C API
+// and the tokenizer table) for tokenizers without arguments of their own.
+void require_takes_kwargs(const Tokenizer &t);
+
 // Shortens the sequences so that they hold at most `budget` tokens together, removing from
 // the longer one first (transformers' "longest_first").
 void truncate_longest_first(Encoding &a, Encoding *b, size_t budget);
